@@ -1,0 +1,33 @@
+// `kb build`: the Astro site and its Pagefind index, built from whatever sessions exist.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listSessions } from './store.ts';
+
+/** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BuildOptions {
+  contentDir: string;
+  outDir: string;
+  verbose?: boolean;
+}
+
+export async function buildSite({ contentDir, outDir, verbose = false }: BuildOptions) {
+  const content = path.resolve(contentDir);
+  const out = path.resolve(outDir);
+  // Validate every session first, so a bad file is one clear line naming it rather than an
+  // error from deep inside the Astro build.
+  const sessions = await listSessions(content);
+  // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
+  process.env.KB_CONTENT_DIR = content;
+  const { build } = await import('astro');
+  await build({
+    root: projectRoot,
+    outDir: out,
+    // One data-store cache per knowledge base, kept beside its content (git-ignored), so
+    // building several knowledge bases from one installation never mixes their entries.
+    cacheDir: path.join(content, '.cache', 'astro'),
+    logLevel: verbose ? 'info' : 'warn',
+  });
+  return { sessions: sessions.length, outDir: out };
+}
