@@ -1,0 +1,166 @@
+// Reading the briefings collection for the pages: ordering, grouping, and small text helpers.
+import { getCollection, type CollectionEntry } from 'astro:content';
+import type { Result, Session, Step } from '../kb/session.ts';
+import { sessionHref, queryHref } from './url.ts';
+
+export type Entry = CollectionEntry<'briefings'>;
+
+export interface Briefing {
+  entry: Entry;
+  data: Session;
+  /** Last segment of the entry id, `<YYYY-MM-DD>-<id8>`: the page's own URL segment. */
+  name: string;
+  url: string;
+  time: number;
+}
+
+export interface QueryGroup {
+  slug: string;
+  query: string;
+  url: string;
+  /** Newest first. */
+  briefings: Briefing[];
+  tags: string[];
+}
+
+let cache: Promise<Briefing[]> | undefined;
+
+/** All briefings, newest first. */
+export function allBriefings(): Promise<Briefing[]> {
+  // One read per build; `astro dev` reads afresh so new sessions show up without a restart.
+  if (import.meta.env.DEV) return load();
+  cache ??= load();
+  return cache;
+}
+
+async function load(): Promise<Briefing[]> {
+  const entries = await getCollection('briefings');
+  const seen = new Map<string, string>();
+  const list = entries.map((entry) => {
+    const data = entry.data as Session;
+    const name = entry.id.split('/').pop()!;
+    const key = `${data.querySlug}/${name}`;
+    const other = seen.get(key);
+    if (other) throw new Error(`Two briefings would publish at /q/${key}/: ${other}.mdx and ${entry.id}.mdx`);
+    seen.set(key, entry.id);
+    return { entry, data, name, url: sessionHref(data.querySlug, name), time: Date.parse(data.generatedAt) };
+  });
+  return list.sort((a, b) => b.time - a.time || b.name.localeCompare(a.name));
+}
+
+/** One group per question, the group with the newest briefing first. */
+export async function queryGroups(): Promise<QueryGroup[]> {
+  const groups = new Map<string, QueryGroup>();
+  for (const b of await allBriefings()) {
+    let g = groups.get(b.data.querySlug);
+    if (!g) {
+      // The newest session's wording of the question names the group.
+      g = { slug: b.data.querySlug, query: b.data.query, url: queryHref(b.data.querySlug), briefings: [], tags: [] };
+      groups.set(g.slug, g);
+    }
+    g.briefings.push(b);
+    for (const t of b.data.tags) if (!g.tags.includes(t)) g.tags.push(t);
+  }
+  return [...groups.values()];
+}
+
+/** `2026-01-27 05:52 UTC` */
+export function formatUtc(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+}
+
+/** `2026-01-27` (UTC) */
+export function utcDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 10);
+}
+
+/** A valid machine-readable value for `<time datetime>`, or undefined. */
+export function isoOrUndefined(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : d.toISOString();
+}
+
+export function countResults(steps: Step[]) {
+  let results = 0;
+  let empty = 0;
+  let cut = 0;
+  let failed = 0;
+  for (const s of steps) {
+    results += s.results.length;
+    if (s.error) failed++;
+    else if (s.results.length === 0) empty++;
+    if (s.truncated) cut++;
+  }
+  return { steps: steps.length, results, empty, cut, failed };
+}
+
+export function plural(n: number, one: string, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The outlet's host: the provider's `source`, else the URL's host name. */
+export function domainOf(r: Result): string | undefined {
+  if (r.source?.trim()) return r.source.trim();
+  try {
+    return r.url ? new URL(r.url.trim()).hostname || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Markdown → a short plain-text teaser for list pages. Not a renderer: it drops headings, code,
+ * and markup characters, and the result is shown as escaped text.
+ */
+export function teaser(markdown: string | undefined, max = 260): string {
+  if (!markdown) return '';
+  const lines: string[] = [];
+  let fence = false;
+  for (const raw of markdown.split(/\r?\n/)) {
+    if (/^\s*(```|~~~)/.test(raw)) {
+      fence = !fence;
+      continue;
+    }
+    if (fence || /^\s*#{1,6}\s/.test(raw) || /^\s*([-*_]\s*){3,}$/.test(raw) || /^\s*\|/.test(raw)) continue;
+    const line = raw
+      .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
+      .replace(/^\s*>\s?/, '')
+      .replace(/\*\*|__|\*|`/g, '')
+      .replace(/\\([\\`*_{}[\]()#+\-.!$&<>])/g, '$1')
+      .trim();
+    if (line) lines.push(line);
+    if (lines.join(' ').length > max) break;
+  }
+  const text = lines.join(' ');
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))}…`;
+}
+
+/** Number of headings in a markdown text (outside code fences). */
+export function countHeadings(markdown: string | undefined): number {
+  if (!markdown) return 0;
+  let n = 0;
+  let fence = false;
+  const lines = markdown.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (/^\s{0,3}(```|~~~)/.test(line)) fence = !fence;
+    else if (!fence && /^\s{0,3}#{1,6}(\s|$)/.test(line)) n++;
+    else if (!fence && i > 0 && lines[i - 1].trim() && !/^\s{0,3}#/.test(lines[i - 1]) && /^\s{0,3}(=+|-+)\s*$/.test(line) && !/^\s*[-*+]\s/.test(lines[i - 1])) n++;
+  });
+  return n;
+}
+
+export const STATUS_LABEL: Record<Session['status'], string> = {
+  complete: 'Complete',
+  partial: 'Partial',
+  failed: 'Failed',
+};
+
