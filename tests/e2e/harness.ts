@@ -1,0 +1,42 @@
+// Shared by the browser tests: run the real `kb` command, serve a built site on 127.0.0.1,
+// and drive Debian's Chromium with playwright-core (never a downloaded browser).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import sirv from 'sirv';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const chromiumMissing = `Debian's Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests skipped`;
+
+const KB = fileURLToPath(new URL('../../bin/kb.ts', import.meta.url));
+
+/** Runs `kb ARGS…` as a user would, on the same Node that runs the tests. */
+export async function kb(...args: string[]) {
+  return promisify(execFile)(process.execPath, [KB, ...args], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Serves a built site; `base` mirrors the site's configured base path. */
+export async function serve(dir: string, base = '/') {
+  const handler = sirv(dir, { dev: true, extensions: ['html'] });
+  const server = http.createServer((req, res) => {
+    if (!req.url?.startsWith(base)) return void res.writeHead(404).end();
+    req.url = '/' + req.url.slice(base.length);
+    handler(req, res, () => res.writeHead(404).end('not found'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${base}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // The machine has no network: without these flags Chromium keeps dialling Google services.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
