@@ -1,4 +1,5 @@
 // The `kb` command. Each subcommand is a thin layer over a plain function in src/kb.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importFile } from './importers/index.ts';
@@ -66,6 +67,11 @@ export async function main(argv: string[], print: Print = console.log, printErro
 
 function formatError(error: unknown, verbose: boolean): string {
   if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // Node's own wording explains positional arguments at length; the gist is the first sentence.
+    return `${error.message.split('. ')[0]}. Run kb --help to see the options.`;
+  }
   return verbose && error.stack ? error.stack : error.message;
 }
 
@@ -90,12 +96,23 @@ async function importCommand(files: string[], options: Options, print: Print, pr
       printError(`kb: ${formatError(error, options.verbose)}`);
     }
   }
-  if (failed) printError(`kb: ${failed} of ${files.length} file(s) refused; the others were imported.`);
+  if (failed) {
+    const rest = failed < files.length ? '; the others were imported' : '';
+    printError(`kb: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} refused${rest}.`);
+  }
   return failed ? 1 : 0;
+}
+
+async function requireContentDir(dir: string) {
+  const stats = await stat(dir).catch(() => undefined);
+  if (!stats?.isDirectory()) {
+    throw new UsageError(`the content folder ${dir} does not exist. Pass --content DIR, or import a session first: kb import FILE…`);
+  }
 }
 
 async function buildCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('build', args);
+  await requireContentDir(options.content);
   const started = performance.now();
   const { buildSite } = await import('./build.ts');
   const { sessions, outDir } = await buildSite({ contentDir: options.content, outDir: options.out, verbose: options.verbose });
@@ -106,6 +123,7 @@ async function buildCommand(args: string[], options: Options, print: Print) {
 
 async function listCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('list', args);
+  await requireContentDir(options.content);
   const sessions = await listSessions(options.content);
   if (!sessions.length) {
     print(`no sessions yet in ${options.content}. Import some with: kb import FILE…`);
@@ -119,10 +137,15 @@ async function listCommand(args: string[], options: Options, print: Print) {
   }
   const rows = [...byQuery].map(([slug, list]) => {
     const latest = list[0].session; // listSessions gives newest first
-    return [slug, String(list.length), latest.generatedAt, latest.status, latest.query];
+    return [slug, String(list.length), utc(latest.generatedAt), latest.status, latest.query];
   });
   print(table(['query', 'sessions', 'last session', 'status', 'question'], rows));
   return 0;
+}
+
+/** Sessions keep the offset their source gave; the list shows every time in UTC, comparable. */
+function utc(time: string): string {
+  return new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
 function table(header: string[], rows: string[][]): string {

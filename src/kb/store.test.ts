@@ -78,6 +78,13 @@ describe('writeSession', () => {
     expect(await allFiles()).toHaveLength(1);
   });
 
+  it('the same session imported again from another file is unchanged, whatever its provenance says', async () => {
+    const first = await writeSession(content, session({ provenance: { format: 'session-json', file: 'a.json' } }));
+    const again = await writeSession(content, session({ provenance: { format: 'session-json', file: 'copy-of-a.json' } }));
+    expect(again).toEqual({ path: first.path, status: 'unchanged' });
+    expect(await allFiles()).toHaveLength(1);
+  });
+
   it('the same session written concurrently ends up in one file', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => writeSession(content, session())));
     expect(results.filter((r) => r.status === 'written')).toHaveLength(1);

@@ -158,8 +158,14 @@ export async function writeSession(contentDir: string, session: Session): Promis
 
   const sameIdElsewhere = async (found: StoredSession | undefined): Promise<WriteResult | undefined> => {
     if (!found) return undefined;
-    if (isDeepStrictEqual(found.session, stored)) return { path: found.path, status: 'unchanged' };
-    throw new Error(`session id ${stored.id} is already stored in ${found.path} with different content; refusing to write it again as ${firstPath}`);
+    // Provenance says where a copy came from, not what the session is: the same session
+    // imported again from a renamed or re-exported file is still the same session.
+    const { provenance: _a, ...was } = found.session;
+    const { provenance: _b, ...now } = stored;
+    if (isDeepStrictEqual(was, now)) return { path: found.path, status: 'unchanged' };
+    throw new Error(
+      `session id ${stored.id} is already stored in ${found.path} with different content, so it was not written as ${firstPath}. Sessions are never rewritten: give the new session its own id, or delete the old file if it is wrong.`,
+    );
   };
 
   const already = await sameIdElsewhere(await findSessionById(contentDir, stored.id));

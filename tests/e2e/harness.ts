@@ -26,7 +26,9 @@ export async function serve(dir: string, base = '/') {
   const server = http.createServer((req, res) => {
     if (!req.url?.startsWith(base)) return void res.writeHead(404).end();
     req.url = '/' + req.url.slice(base.length);
-    handler(req, res, () => res.writeHead(404).end('not found'));
+    handler(req, res, () => {
+      res.writeHead(404).end('not found');
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from './cli.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../tests/fixtures/${name}`, import.meta.url));
+const KB = fileURLToPath(new URL('../../bin/kb.ts', import.meta.url));
+
+/** Runs the CLI in-process and captures what it prints. */
+async function kb(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+describe('kb', () => {
+  let dir: string;
+  let content: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-cli-'));
+    content = path.join(dir, 'content');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('imports a report export into the content folder given with --content', async () => {
+    const { code, out } = await kb('import', fixture('mica/lithium-report.txt'), '--content', content);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^imported .*lithium-report\.txt → .*\.mdx$/);
+    const files = await filesUnder(content);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^briefings\/[a-z0-9-]+\/\d{4}-\d\d-\d\d-[0-9a-f]{8}\.mdx$/);
+  });
+
+  it('importing the same files twice makes no duplicate and says they were already imported', async () => {
+    const files = [fixture('mica/lithium-report.txt'), fixture('json/sessions.json')];
+    expect((await kb('import', ...files, '--content', content)).code).toBe(0);
+    const before = await filesUnder(content);
+    const again = await kb('import', ...files, '--content', content);
+    expect(again.code).toBe(0);
+    expect(again.out.split('\n').every((l) => l.startsWith('unchanged '))).toBe(true);
+    expect(await filesUnder(content)).toEqual(before);
+  });
+
+  it('refuses a file that is not a session with one line naming it, exits 1, and writes nothing', async () => {
+    const { code, out, err } = await kb('import', fixture('mica/not-a-report.txt'), '--content', content);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.split('\n')[0]).toContain('not-a-report.txt');
+    expect(err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await filesUnder(content)).toEqual([]);
+  });
+
+  it('imports the good files of a batch and names each refused one', async () => {
+    const { code, err } = await kb('import', fixture('mica/empty.txt'), fixture('mica/lithium-report.txt'), fixture('json/invalid.json'), '--content', content);
+    expect(code).toBe(1);
+    expect(err).toContain('empty.txt');
+    expect(err).toContain('invalid.json');
+    expect(err).toContain('2 of 3 files refused; the others were imported.');
+    expect(await filesUnder(content)).toHaveLength(1);
+  });
+
+  it('shows the stack trace only with --verbose', async () => {
+    const quiet = await kb('import', path.join(dir, 'missing.txt'), '--content', content);
+    expect(quiet.err).toContain('missing.txt: no such file');
+    expect(quiet.err).not.toMatch(/\n\s+at /);
+    const verbose = await kb('import', path.join(dir, 'missing.txt'), '--content', content, '--verbose');
+    expect(verbose.err).toMatch(/\n\s+at /);
+  });
+
+  it('says what to do about an unknown command, an unknown option or a missing content folder', async () => {
+    expect(await kb('publish')).toMatchObject({ code: 1, err: 'kb: unknown command "publish". Run kb --help to see the commands.' });
+    expect(await kb('build', '--outdir', 'x')).toMatchObject({ code: 1, err: "kb: Unknown option '--outdir'. Run kb --help to see the options." });
+    const missing = await kb('list', '--content', path.join(dir, 'nowhere'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('nowhere does not exist');
+    expect(await kb('import', '--content', content)).toMatchObject({ code: 1, err: 'kb: kb import needs at least one file: kb import FILE…' });
+  });
+
+  it('lists each question with its number of sessions and its latest one', async () => {
+    await kb('import', fixture('json/sessions.json'), fixture('mica/lithium-report.txt'), '--content', content);
+    const { code, out } = await kb('list', '--content', content);
+    expect(code).toBe(0);
+    const [header, ...rows] = out.split('\n');
+    expect(header).toMatch(/^query\s+sessions\s+last session\s+status\s+question$/);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    // A source time at +01:00 is listed in UTC.
+    expect(out).toMatch(/which-minerals-does-a-solid-state-battery-need\s+1\s+2025-12-03 09:15 UTC/);
+    for (const row of rows) expect(row).toMatch(/^[a-z0-9-]+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+(complete|partial|failed)\s+\S/);
+  });
+
+  it('is a real executable: bin/kb.ts prints its usage and exits 0 for --help', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [KB, '--help']);
+    expect(stdout).toContain('Usage: kb <command>');
+  });
+
+  it('a session file that fails the schema stops kb list with the file and the field named', async () => {
+    await kb('import', fixture('mica/lithium-report.txt'), '--content', content);
+    const [file] = await filesUnder(content);
+    const bad = path.join(content, path.dirname(file), '2026-01-01-broken00.mdx');
+    await writeFile(bad, '---\nid: broken00\nquery: q\nquerySlug: q\ngeneratedAt: soon\nanalysis: a\ntags: []\nsteps: []\nstatus: complete\n---\n');
+    const { code, err } = await kb('list', '--content', content);
+    expect(code).toBe(1);
+    expect(err).toContain('2026-01-01-broken00.mdx');
+    expect(err).toContain('generatedAt');
+  });
+});
