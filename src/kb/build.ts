@@ -1,6 +1,8 @@
 // `kb build`: the Astro site and its Pagefind index, built from whatever sessions exist.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import lockfile from 'proper-lockfile';
 import { listSessions } from './store.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
@@ -18,16 +20,31 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
   // Validate every session first, so a bad file is one clear line naming it rather than an
   // error from deep inside the Astro build.
   const sessions = await listSessions(content);
-  // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
-  process.env.KB_CONTENT_DIR = content;
-  const { build } = await import('astro');
-  await build({
-    root: projectRoot,
-    outDir: out,
-    // One data-store cache per knowledge base, kept beside its content (git-ignored), so
-    // building several knowledge bases from one installation never mixes their entries.
-    cacheDir: path.join(content, '.cache', 'astro'),
-    logLevel: verbose ? 'info' : 'warn',
+
+  // Astro writes the list of content modules to <root>/.astro/, one folder per installation,
+  // whatever the content folder. Two builds at once (two knowledge bases, parallel tests) would
+  // overwrite each other's list, so builds from one installation take turns.
+  const dotAstro = path.join(projectRoot, '.astro');
+  await mkdir(dotAstro, { recursive: true });
+  const release = await lockfile.lock(dotAstro, {
+    lockfilePath: path.join(dotAstro, 'kb-build.lock'),
+    stale: 30_000, // a build killed mid-way leaves a lock that is taken over after 30 s
+    retries: { forever: true, minTimeout: 250, maxTimeout: 2_000 },
   });
+  try {
+    // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
+    process.env.KB_CONTENT_DIR = content;
+    const { build } = await import('astro');
+    await build({
+      root: projectRoot,
+      outDir: out,
+      // One data-store cache per knowledge base, kept beside its content (git-ignored), so
+      // building several knowledge bases from one installation never mixes their entries.
+      cacheDir: path.join(content, '.cache', 'astro'),
+      logLevel: verbose ? 'info' : 'warn',
+    });
+  } finally {
+    await release();
+  }
   return { sessions: sessions.length, outDir: out };
 }
