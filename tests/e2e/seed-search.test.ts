@@ -51,11 +51,11 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
     expect(await page.locator('[data-session-id]').count()).toBe(1);
     expect(await page.locator('h1').textContent()).toContain('What is the import dependency of the US on China for rare earths?');
     // 6 + 0 + 6 + 6 + 1 complete results, and step 3's cut-off 7th record still has its url.
-    const links = briefing.locator('#sources a[href^="http"]');
+    const links = briefing.locator('#kb-sources a[href^="http"]');
     expect(await links.count()).toBe(20);
     expect(await links.evaluateAll((as) => new Set(as.map((a) => (a as HTMLAnchorElement).href)).size)).toBeGreaterThanOrEqual(19);
     // The empty and the cut-off steps are explained in words.
-    const sources = (await briefing.locator('#sources').innerText()).toLowerCase();
+    const sources = (await briefing.locator('#kb-sources').innerText()).toLowerCase();
     expect(sources).toContain('no results');
     expect(sources).toMatch(/cut off/);
     await page.close();
