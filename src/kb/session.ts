@@ -53,6 +53,19 @@ export const Provenance = z.strictObject({
   notes: z.array(z.string()).optional(),
 });
 
+/** What a pipeline run measured; absent on imported sessions that did not record it. */
+export const Metrics = z.strictObject({
+  durationMs: z.number().nonnegative().optional(),
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  /** Only where a price table is configured for the model. */
+  costUsd: z.number().nonnegative().optional(),
+  /** `[n]` references in the analysis that resolve to a result, and ones removed as dangling. */
+  citations: z.strictObject({ resolved: z.number().int().nonnegative(), removed: z.number().int().nonnegative() }).optional(),
+  /** Results dropped because an earlier step already had the same url. */
+  duplicatesRemoved: z.number().int().nonnegative().optional(),
+});
+
 export const SessionStatus = z.enum(['complete', 'partial', 'failed']);
 
 const sessionFields = {
@@ -69,6 +82,7 @@ const sessionFields = {
   status: SessionStatus,
   providers: Providers.optional(),
   provenance: Provenance.optional(),
+  metrics: Metrics.optional(),
 };
 
 /** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */
@@ -89,6 +103,7 @@ export type Result = z.infer<typeof Result>;
 export type Step = z.infer<typeof Step>;
 export type Providers = z.infer<typeof Providers>;
 export type Provenance = z.infer<typeof Provenance>;
+export type Metrics = z.infer<typeof Metrics>;
 export type SessionStatus = z.infer<typeof SessionStatus>;
 export type Session = z.infer<typeof Session>;
 export type SessionInput = z.infer<typeof SessionInput>;

@@ -1,0 +1,35 @@
+// The pipeline's stages: plan → search → analyse. Each stage is an interface so that a model
+// or an offline implementation can stand behind it.
+import type { Result, Step } from '../session.ts';
+import type { Usage } from '../providers/types.ts';
+
+export interface Plan {
+  /** One sub-query per step, in order. */
+  queries: string[];
+  usage?: Usage;
+}
+
+export interface Planner {
+  readonly name: string;
+  plan(question: string, steps: number, signal?: AbortSignal): Promise<Plan>;
+}
+
+export interface Analysis {
+  /** Markdown. Cites results as `[n]`, numbered by `numberResults`. */
+  summary: string;
+  /** Markdown. Cites results as `[n]`. */
+  analysis: string;
+  usage?: Usage;
+}
+
+export interface Analyst {
+  readonly name: string;
+  analyse(question: string, steps: Step[], signal?: AbortSignal): Promise<Analysis>;
+}
+
+export interface NumberedResult {
+  /** The citation number: results counted from 1 across all steps, in step order. */
+  n: number;
+  stepIndex: number;
+  result: Result;
+}

@@ -1,0 +1,60 @@
+// The two small interfaces every provider implements. The pipeline knows nothing else about them.
+import type { Result } from '../session.ts';
+
+export interface SearchOptions {
+  /** How many results to ask for. Providers may return fewer. */
+  maxResults: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchProvider {
+  /** The provider's config name, e.g. `tavily`; recorded in each session. */
+  readonly name: string;
+  /** Results normalised to the session's Result shape. An empty list is a valid answer. */
+  search(query: string, options: SearchOptions): Promise<Result[]>;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  /** Ask for JSON matching this JSON Schema (OpenAI `json_schema`, a forced tool on Anthropic). */
+  json?: { name: string; schema: Record<string, unknown> };
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface Completion {
+  /** The model's text; with `json`, the JSON text (tool input on Anthropic, serialised). */
+  text: string;
+  usage?: Usage;
+  /** The model that answered, as the API reports it. */
+  model: string;
+}
+
+export interface LlmProvider {
+  readonly name: string;
+  readonly model: string;
+  complete(request: CompletionRequest): Promise<Completion>;
+}
+
+/** A provider failed in a way retrying will not fix (bad key, bad request, bad answer). */
+export class ProviderError extends Error {
+  readonly provider: string;
+  readonly status?: number;
+  constructor(provider: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(`${provider}: ${message}`, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.provider = provider;
+    this.status = options.status;
+  }
+}
