@@ -222,13 +222,23 @@ export interface ResponseCache {
   set(key: string, value: unknown): Promise<void>;
 }
 
+export interface CacheOptions {
+  /**
+   * How long an answer is reused. A rerun within this window (a retried CI job) makes no call;
+   * next week's scheduled run asks again, so briefings do not repeat stale results.
+   */
+  ttlMs?: number;
+  now?: () => number;
+}
+
 /** One JSON file per response under `dir` (e.g. content/.cache/http), written atomically. */
-export function createResponseCache(dir: string): ResponseCache {
+export function createResponseCache(dir: string, { ttlMs = 24 * 3600_000, now = Date.now }: CacheOptions = {}): ResponseCache {
   const file = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
   return {
     async get(key) {
       try {
-        return JSON.parse(await readFile(file(key), 'utf8'));
+        const entry = JSON.parse(await readFile(file(key), 'utf8')) as { savedAt: number; data: unknown };
+        return now() - entry.savedAt <= ttlMs ? entry.data : undefined;
       } catch {
         return undefined; // missing or unreadable: ask the network again
       }
@@ -238,7 +248,7 @@ export function createResponseCache(dir: string): ResponseCache {
       await mkdir(path.dirname(target), { recursive: true });
       const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
-        await writeFile(temp, JSON.stringify(value));
+        await writeFile(temp, JSON.stringify({ savedAt: now(), data: value }));
         await rename(temp, target);
       } finally {
         await rm(temp, { force: true });
