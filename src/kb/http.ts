@@ -107,7 +107,9 @@ async function attemptOnce(request: HttpRequest, options: HttpOptions): Promise<
       headers: { accept: 'application/json', ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal,
-      redirect: 'follow',
+      // A redirect to another origin would carry custom key headers (X-API-KEY, X-Subscription-Token)
+      // along — fetch strips only Authorization — so requests that hold a secret never follow one.
+      redirect: hasSecrets(options) ? 'manual' : 'follow',
     });
   } catch (error) {
     if (timeout.aborted) throw new HttpError(provider, `no answer within ${timeoutMs / 1000}s from ${origin(request.url)}`, { retryable: true, cause: error });
@@ -115,11 +117,22 @@ async function attemptOnce(request: HttpRequest, options: HttpOptions): Promise<
     throw new HttpError(provider, `cannot reach ${origin(request.url)} (${causeMessage(error)})`, { retryable: true, cause: error });
   }
 
+  if (response.status >= 300 && response.status < 400 && hasSecrets(options)) {
+    await response.body?.cancel().catch(() => {});
+    const location = response.headers.get('location');
+    const to = location ? ` to ${URL.canParse(location, request.url) ? new URL(location, request.url).origin : 'an invalid address'}` : '';
+    throw new HttpError(provider, `${origin(request.url)} redirected (HTTP ${response.status}${to}); not followed, so the key is not sent elsewhere. Set the base URL to the final address`, {
+      status: response.status,
+      retryable: false,
+    });
+  }
+
   let text: string;
   try {
     text = await readCapped(response, options.maxBytes ?? DEFAULTS.maxBytes, provider);
   } catch (error) {
     if (error instanceof HttpError) throw error;
+    if (options.signal?.aborted && !timeout.aborted) throw new HttpError(provider, 'request cancelled', { retryable: false, cause: error });
     const why = timeout.aborted ? `the answer did not finish within ${timeoutMs / 1000}s` : `the connection broke mid-answer (${causeMessage(error)})`;
     throw new HttpError(provider, `${why} from ${origin(request.url)}`, { retryable: true, status: response.status, cause: error });
   }
@@ -175,7 +188,10 @@ function apiMessage(text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const raw = body.error ?? body.message ?? body.detail;
-    const message = typeof raw === 'string' ? raw : typeof raw === 'object' && raw && 'message' in raw ? String((raw as { message: unknown }).message) : undefined;
+    // Nested shapes too: Brave `{error: {detail}}`, Tavily `{detail: {error}}`, OpenAI `{error: {message}}`.
+    const nested = typeof raw === 'object' && raw ? (raw as Record<string, unknown>) : undefined;
+    const inner = nested ? [nested.message, nested.detail, nested.error].find((v) => typeof v === 'string') : undefined;
+    const message = typeof raw === 'string' ? raw : typeof inner === 'string' ? inner : undefined;
     return message ? `: ${excerpt(message)}` : '';
   } catch {
     return text.trim() ? `: ${excerpt(text)}` : '';
@@ -198,6 +214,10 @@ function origin(url: string): string {
 function causeMessage(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function hasSecrets(options: HttpOptions): boolean {
+  return (options.secrets ?? []).some((s) => s.length > 0);
 }
 
 /** Keys must never reach a message, a log or a file: scrub every configured secret. */
