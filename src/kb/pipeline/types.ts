@@ -20,6 +20,8 @@ export interface Analysis {
   /** Markdown. Cites results as `[n]`. */
   analysis: string;
   usage?: Usage;
+  /** `[n]` references in summary and analysis that resolved, and ones removed as pointing at no result. */
+  citations?: { resolved: number; removed: number };
 }
 
 export interface Analyst {
