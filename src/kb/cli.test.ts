@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,16 +86,26 @@ describe('kb', () => {
     expect(await kb('import', '--content', content)).toMatchObject({ code: 1, err: 'kb: kb import needs at least one file: kb import FILE…' });
   });
 
-  it('lists each question with its number of sessions and its latest one', async () => {
+  it('lists each configured query with its last session and when it is next due, then unscheduled questions', async () => {
     await kb('import', fixture('json/sessions.json'), fixture('mica/lithium-report.txt'), '--content', content);
+    await writeFile(path.join(content, 'queries.yaml'), 'queries:\n  - id: never-run\n    question: A question not yet run?\n    schedule: 7d\n');
     const { code, out } = await kb('list', '--content', content);
     expect(code).toBe(0);
-    const [header, ...rows] = out.split('\n');
-    expect(header).toMatch(/^query\s+sessions\s+last session\s+status\s+question$/);
-    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const [header, first, ...rest] = out.split('\n');
+    expect(header).toMatch(/^query\s+sessions\s+last session\s+next due\s+question$/);
+    expect(first).toMatch(/^never-run\s+0\s+never\s+due now\s+A question not yet run\?$/);
+    expect(rest.length).toBeGreaterThanOrEqual(2);
+    for (const row of rest) expect(row).toMatch(/^[a-z0-9-]+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+not scheduled\s+\S/);
     // A source time at +01:00 is listed in UTC.
     expect(out).toMatch(/which-minerals-does-a-solid-state-battery-need\s+1\s+2025-12-03 09:15 UTC/);
-    for (const row of rows) expect(row).toMatch(/^[a-z0-9-]+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+(complete|partial|failed)\s+\S/);
+  });
+
+  it('files an imported session under the configured query with the same question', async () => {
+    await mkdir(content, { recursive: true });
+    await writeFile(path.join(content, 'queries.yaml'), 'queries:\n  - id: solid-state\n    question: which minerals does a solid-state battery need\n    tags: [batteries]\n');
+    await kb('import', fixture('json/sessions.json'), '--content', content);
+    const files = await filesUnder(content);
+    expect(files.some((f) => f.startsWith('briefings/solid-state/'))).toBe(true);
   });
 
   it('is a real executable: bin/kb.ts prints its usage and exits 0 for --help', async () => {

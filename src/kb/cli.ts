@@ -4,17 +4,26 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importFile } from './importers/index.ts';
 import { listSessions, writeSession } from './store.ts';
+import type { Session } from './session.ts';
+import type { Query } from './config.ts';
 
 const USAGE = `Usage: kb <command> [options]
 
 Commands:
+  run            run the due queries of queries.yaml through the research pipeline
   import FILE…   import sessions: MICA report exports (.txt) and session JSON files
   build          build the site and its search index from the sessions that exist
-  list           the questions, their sessions, and the latest of each
+  list           the questions, their last session, and when each is next due
+  doctor         check the config, the provider keys, and that each endpoint answers
 
 Options:
   --content DIR  the knowledge base's content folder (default: content/)
   --out DIR      where kb build writes the site (default: dist/)
+  --query ID     kb run: run this query (repeatable), due or not
+  --force        kb run: run every selected query, due or not
+  --dry-run      kb run: show what would run and with which providers; call nothing
+  --no-cache     kb run: do not reuse cached provider answers
+  --json         kb run: print a machine-readable summary at the end
   --verbose      show full errors and the Astro build log
   --help         show this help`;
 
@@ -25,6 +34,14 @@ interface Options {
   content: string;
   out: string;
   verbose: boolean;
+}
+
+interface RunCommandOptions extends Options {
+  only?: string[];
+  force: boolean;
+  dryRun: boolean;
+  cache: boolean;
+  json: boolean;
 }
 
 type Print = (line: string) => void;
@@ -40,6 +57,11 @@ export async function main(argv: string[], print: Print = console.log, printErro
         out: { type: 'string', default: 'dist' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        query: { type: 'string', multiple: true },
+        force: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'no-cache': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
       },
     });
     verbose = values.verbose;
@@ -50,6 +72,12 @@ export async function main(argv: string[], print: Print = console.log, printErro
     }
     const options: Options = { content: values.content, out: values.out, verbose };
     switch (command) {
+      case 'run':
+        noExtraArgs('run', args);
+        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json }, print);
+      case 'doctor':
+        noExtraArgs('doctor', args);
+        return await doctorCommand(options, print);
       case 'import':
         return await importCommand(args, options, print, printError);
       case 'build':
@@ -81,12 +109,15 @@ function noExtraArgs(command: string, args: string[]) {
 
 async function importCommand(files: string[], options: Options, print: Print, printError: Print) {
   if (!files.length) throw new UsageError('kb import needs at least one file: kb import FILE…');
+  const { loadConfig } = await import('./config.ts');
+  const config = await loadConfig(options.content);
   let failed = 0;
   for (const file of files) {
     try {
       // Parse the whole file before writing anything, so a refused file writes nothing.
       const sessions = await importFile(file);
-      for (const session of sessions) {
+      for (const imported of sessions) {
+        const session = fileUnderConfiguredQuery(imported, config?.queries ?? []);
         const { path: written, status } = await writeSession(options.content, session);
         const shown = path.relative(process.cwd(), written) || written;
         print(status === 'written' ? `imported ${file} → ${shown}` : `unchanged ${file}: already imported as ${shown}`);
@@ -110,6 +141,17 @@ async function requireContentDir(dir: string) {
   }
 }
 
+/**
+ * An imported session whose question is one of queries.yaml's is filed under that query, so its
+ * history and schedule include it; it takes the query's tags when it brought none.
+ */
+function fileUnderConfiguredQuery(session: Session, queries: Query[]): Session {
+  const key = (q: string) => q.toLowerCase().replace(/\s+/g, ' ').replace(/[\s?.!]+$/, '').trim();
+  const match = queries.find((q) => key(q.question) === key(session.query));
+  if (!match || match.id === session.querySlug) return session;
+  return { ...session, querySlug: match.id, tags: session.tags.length ? session.tags : match.tags };
+}
+
 async function buildCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('build', args);
   await requireContentDir(options.content);
@@ -121,25 +163,54 @@ async function buildCommand(args: string[], options: Options, print: Print) {
   return 0;
 }
 
+async function runCommand(options: RunCommandOptions, print: Print) {
+  const { runDue } = await import('./runner.ts');
+  const { createProgress } = await import('./progress.ts');
+  // With --json, stdout carries only the summary; progress goes to stderr.
+  const progress = options.json ? createProgress(process.stderr, (l) => console.error(l)) : createProgress(process.stdout, print);
+  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress });
+  if (options.json) {
+    print(JSON.stringify(summary, null, 2));
+  } else {
+    const rows = summary.outcomes.map((o) => [o.id, o.outcome, o.outcome === 'not-due' ? `next due ${o.nextDue ? utc(o.nextDue) : 'now'}` : (o.session ?? o.error ?? ''), o.providers]);
+    print(table(['query', 'outcome', 'detail', 'providers'], rows));
+    const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
+    const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
+    if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
+  }
+  return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
+}
+
+async function doctorCommand(options: Options, print: Print) {
+  const { doctor } = await import('./doctor.ts');
+  const checks = await doctor(options.content, process.env);
+  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}`);
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
 async function listCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('list', args);
   await requireContentDir(options.content);
-  const sessions = await listSessions(options.content);
-  if (!sessions.length) {
-    print(`no sessions yet in ${options.content}. Import some with: kb import FILE…`);
+  const [{ loadConfig, nextDue }, sessions] = await Promise.all([import('./config.ts'), listSessions(options.content)]);
+  const config = await loadConfig(options.content);
+  const bySlug = new Map<string, typeof sessions>();
+  for (const entry of sessions) bySlug.set(entry.session.querySlug, [...(bySlug.get(entry.session.querySlug) ?? []), entry]);
+  const now = Date.now();
+  const rows: string[][] = [];
+  for (const query of config?.queries ?? []) {
+    const list = bySlug.get(query.id) ?? [];
+    bySlug.delete(query.id);
+    const last = list[0]?.session; // listSessions gives newest first
+    const due = nextDue(query.schedule, last ? new Date(last.generatedAt) : undefined);
+    rows.push([query.id, String(list.length), last ? utc(last.generatedAt) : 'never', !due || due.getTime() <= now ? 'due now' : utc(due.toISOString()), query.question]);
+  }
+  // Sessions of questions that are not (or no longer) in queries.yaml, e.g. imported ones.
+  for (const [slug, list] of bySlug) rows.push([slug, String(list.length), utc(list[0].session.generatedAt), 'not scheduled', list[0].session.query]);
+  if (!rows.length) {
+    print(`no queries and no sessions yet in ${options.content}. Add questions to ${path.join(options.content, 'queries.yaml')}, or import sessions: kb import FILE…`);
     return 0;
   }
-  const byQuery = new Map<string, typeof sessions>();
-  for (const entry of sessions) {
-    const list = byQuery.get(entry.session.querySlug) ?? [];
-    list.push(entry);
-    byQuery.set(entry.session.querySlug, list);
-  }
-  const rows = [...byQuery].map(([slug, list]) => {
-    const latest = list[0].session; // listSessions gives newest first
-    return [slug, String(list.length), utc(latest.generatedAt), latest.status, latest.query];
-  });
-  print(table(['query', 'sessions', 'last session', 'status', 'question'], rows));
+  print(table(['query', 'sessions', 'last session', 'next due', 'question'], rows));
   return 0;
 }
 

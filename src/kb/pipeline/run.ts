@@ -1,0 +1,133 @@
+// One research run per query: plan → search → analyse → Session → file. Runs many queries at
+// once within per-provider concurrency limits; a query that fails is logged, never published.
+import { randomUUID } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Query } from '../config.ts';
+import { deriveStatus, type Session, type Step } from '../session.ts';
+import type { SearchProvider, Usage } from '../providers/types.ts';
+import { checkCitations } from './citations.ts';
+import type { Analyst, Planner } from './types.ts';
+
+export interface Stages {
+  planner: Planner;
+  search: SearchProvider;
+  analyst: Analyst;
+  /** Recorded in the session. */
+  providers: Session['providers'];
+}
+
+export type RunEvent =
+  | { type: 'plan'; query: Query; subQueries: string[] }
+  | { type: 'search'; query: Query; step: number; of: number; results: number; error?: string };
+
+export interface RunQueryOptions {
+  now?: () => Date;
+  newId?: () => string;
+  prices?: Record<string, { input: number; output: number }>;
+  onEvent?: (event: RunEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs one query through the pipeline and returns its session (not yet stored). */
+export async function runQuery(query: Query, stages: Stages, options: RunQueryOptions = {}): Promise<Session> {
+  const now = options.now ?? (() => new Date());
+  const started = performance.now();
+  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  const addUsage = (u?: Usage) => {
+    usage.inputTokens += u?.inputTokens ?? 0;
+    usage.outputTokens += u?.outputTokens ?? 0;
+  };
+
+  const plan = await stages.planner.plan(query.question, query.steps, options.signal);
+  addUsage(plan.usage);
+  options.onEvent?.({ type: 'plan', query, subQueries: plan.queries });
+
+  const searched = await Promise.all(
+    plan.queries.map(async (subQuery, i): Promise<Step> => {
+      const step: Step = { id: `step_${i}`, query: subQuery, results: [] };
+      try {
+        step.results = await stages.search.search(subQuery, { maxResults: query.maxResults, signal: options.signal });
+      } catch (error) {
+        step.error = error instanceof Error ? error.message : String(error);
+      }
+      options.onEvent?.({ type: 'search', query, step: i + 1, of: plan.queries.length, results: step.results.length, error: step.error });
+      return step;
+    }),
+  );
+  if (searched.every((s) => s.error)) {
+    throw new Error(`every search failed; first error: ${searched[0]?.error ?? 'no steps planned'}`);
+  }
+  const { steps, duplicatesRemoved } = dropDuplicateUrls(searched);
+
+  const analysis = await stages.analyst.analyse(query.question, steps, options.signal);
+  addUsage(analysis.usage);
+  const resultCount = steps.reduce((n, s) => n + s.results.length, 0);
+  const summary = checkCitations(analysis.summary, resultCount);
+  const body = checkCitations(analysis.analysis, resultCount);
+
+  const model = stages.providers?.model;
+  const price = model ? options.prices?.[model] : undefined;
+  const tokens = usage.inputTokens + usage.outputTokens > 0;
+  const session: Session = {
+    id: (options.newId ?? randomUUID)(),
+    query: query.question,
+    querySlug: query.id,
+    generatedAt: now().toISOString(),
+    summary: summary.text,
+    analysis: body.text,
+    tags: query.tags,
+    steps,
+    status: deriveStatus(steps),
+    providers: stages.providers,
+    provenance: { format: 'pipeline' },
+    metrics: {
+      durationMs: Math.round(performance.now() - started),
+      ...(tokens ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : {}),
+      ...(tokens && price ? { costUsd: round6((usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6) } : {}),
+      // A model analyst has already removed its dangling references and counted them; the
+      // check here is the backstop for any analyst, and finds nothing more in that case.
+      citations: { resolved: summary.resolved + body.resolved, removed: (analysis.citations?.removed ?? 0) + summary.removed + body.removed },
+      duplicatesRemoved,
+    },
+  };
+  return session;
+}
+
+const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** The same url found by an earlier step is dropped from later ones, so sources count once. */
+export function dropDuplicateUrls(steps: Step[]): { steps: Step[]; duplicatesRemoved: number } {
+  const seen = new Set<string>();
+  let duplicatesRemoved = 0;
+  const deduped = steps.map((step) => ({
+    ...step,
+    results: step.results.filter((r) => {
+      if (!r.url) return true;
+      const key = normaliseUrl(r.url);
+      if (seen.has(key)) {
+        duplicatesRemoved++;
+        return false;
+      }
+      seen.add(key);
+      return true;
+    }),
+  }));
+  return { steps: deduped, duplicatesRemoved };
+}
+
+function normaliseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.hash = '';
+    return `${u.host.toLowerCase().replace(/^www\./, '')}${u.pathname.replace(/\/+$/, '')}${u.search}`;
+  } catch {
+    return url.trim();
+  }
+}
+
+/** Wraps a provider so that all queries share its concurrency limit. */
+export function limitSearch(provider: SearchProvider, limit: LimitFunction): SearchProvider {
+  return { name: provider.name, search: (q, o) => limit(() => provider.search(q, o)) };
+}
+
+export { pLimit };
