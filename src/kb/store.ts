@@ -92,7 +92,11 @@ export async function listSessions(contentDir: string): Promise<StoredSession[]>
 
 /** The stored session with this id, if any. */
 export async function findSessionById(contentDir: string, id: string): Promise<StoredSession | undefined> {
-  for (const file of await sessionFiles(contentDir)) {
+  // Every file name carries the first 8 characters of its id (see sessionFileName), so only
+  // those files need reading: a write stays cheap in a store of tens of thousands.
+  const tag = `-${id.slice(0, 8).toLowerCase()}`;
+  const candidates = (await sessionFiles(contentDir)).filter((file) => path.basename(file).includes(tag));
+  for (const file of candidates) {
     const text = await readFile(file, 'utf8');
     // A file that does not mention the id cannot hold it (ids are plain letters, digits, - and _).
     if (!text.includes(id)) continue;
