@@ -16,7 +16,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   there's these they this those though through thus to too toward towards under until up upon us very via was wasn't
   we were weren't what what's whatever when where whether which while who whom whose why will with within without won't would wouldn't
   yet you your yours yourself yourselves
-  tell explain describe know current currently today status`
+  tell explain describe know current currently today status come comes coming mean means meaning affect affects affected`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -46,18 +46,49 @@ export function isStopWord(token: string): boolean {
 }
 
 /**
- * A light plural stemmer (Harman's S-stemmer), so `imports` matches `import` and `batteries`
- * matches `battery`. It leaves everything else as it is: predictable beats clever here.
+ * A light English suffix stripper, so that `imports`/`imported` match `import`, `refining`/
+ * `refinery`/`refiners` match each other and `batteries` matches `battery`. It strips at most
+ * one suffix and keeps stems of three or more letters with a vowel; the stems are match keys,
+ * never shown to readers. Predictable beats clever here: it is applied the same way to the
+ * index, the queries and the analyst's sentences.
  */
 export function stem(term: string): string {
   if (term.length <= 3 || /\d/.test(term)) return term;
-  if (term.endsWith('ies') && !term.endsWith('eies') && !term.endsWith('aies')) return `${term.slice(0, -3)}y`;
-  if (term.endsWith('es') && !/(?:aes|ees|oes)$/.test(term)) {
-    // "processes" → "process", "taxes" → "tax", but "prices" → "price" (via the plain -s rule).
-    if (/(?:sses|xes|ches|shes|zes)$/.test(term)) return term.slice(0, -2);
+  let base = term;
+  for (const [suffix, replacement] of SUFFIXES) {
+    if (!term.endsWith(suffix)) continue;
+    const candidate = term.slice(0, -suffix.length) + replacement;
+    if (!acceptable(candidate, suffix)) continue;
+    base = candidate;
+    break;
   }
-  if (term.endsWith('s') && !/(?:us|ss|is)$/.test(term)) return term.slice(0, -1);
-  return term;
+  // "controlled" → "controll" → "control"; "stopping" → "stopp" → "stop" (but "processing" keeps "ss").
+  if (base !== term && /([b-df-hj-np-rtv-y])\1$/.test(base)) base = base.slice(0, -1);
+  // "price"/"priced"/"pricing" → "pric"; "mine"/"mining" → "min".
+  if (base.length > 3 && base.endsWith('e')) base = base.slice(0, -1);
+  return base;
+}
+
+const SUFFIXES: [string, string][] = [
+  ['eries', ''],
+  ['ies', 'y'],
+  ['ings', ''],
+  ['ers', ''],
+  ['ery', ''],
+  ['ing', ''],
+  ['ed', ''],
+  ['er', ''],
+  ['es', ''],
+  ['s', ''],
+];
+
+function acceptable(stemmed: string, suffix: string): boolean {
+  if (stemmed.length < 3 || !/[aeiouy]/.test(stemmed)) return false;
+  if (suffix === 's') return !/(?:s|u|i)$/.test(stemmed); // "process", "status", "analysis"
+  if (suffix === 'es') return /(?:ss|sh|ch|x|z)$/.test(stemmed); // "processes", "taxes"; "prices" takes -s
+  if (suffix === 'ed') return !stemmed.endsWith('e'); // "need", "speed", "used" stay whole
+  if (suffix === 'er' || suffix === 'ers') return stemmed.length >= 4; // "other", "power" stay apart from "pow"
+  return true;
 }
 
 /** Normalises one token for matching: lowercase, apostrophes and dots dropped, stemmed. */
@@ -107,7 +138,7 @@ function endsWithAbbreviation(sentence: string): boolean {
   if (!match) return false;
   const word = match[1]!.toLowerCase();
   // A single capital letter followed by a full stop is an initial ("J. Smith").
-  return ABBREVIATIONS.has(word) || /^\p{L}$/u.test(match[1]!);
+  return ABBREVIATIONS.has(word) || /^\p{Lu}$/u.test(match[1]!);
 }
 
 /** Word count, as a reader would count words. */

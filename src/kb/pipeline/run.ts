@@ -99,19 +99,23 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 export function dropDuplicateUrls(steps: Step[]): { steps: Step[]; duplicatesRemoved: number } {
   const seen = new Set<string>();
   let duplicatesRemoved = 0;
-  const deduped = steps.map((step) => ({
-    ...step,
-    results: step.results.filter((r) => {
+  const deduped = steps.map((step) => {
+    const results = step.results.filter((r) => {
       if (!r.url) return true;
       const key = normaliseUrl(r.url);
-      if (seen.has(key)) {
-        duplicatesRemoved++;
-        return false;
-      }
+      if (seen.has(key)) return false;
       seen.add(key);
       return true;
-    }),
-  }));
+    });
+    const dropped = step.results.length - results.length;
+    if (!dropped) return step;
+    duplicatesRemoved += dropped;
+    // Say so, or an emptied step would read as a search that found nothing.
+    const note = results.length
+      ? `${dropped} result${dropped === 1 ? '' : 's'} already found by an earlier step ${dropped === 1 ? 'was' : 'were'} left out here.`
+      : `All ${dropped} result${dropped === 1 ? '' : 's'} of this step had already been found by an earlier step, so none ${dropped === 1 ? 'is' : 'are'} repeated here.`;
+    return { ...step, results, note: step.note ? `${step.note} ${note}` : note };
+  });
   return { steps: deduped, duplicatesRemoved };
 }
 

@@ -32,7 +32,9 @@ const PASSAGE_MAX_WORDS = 120;
 /** Files larger than this are not indexed (a corpus is prose, not data dumps). */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 /** Hits scoring below this share of the best hit are noise from single common words. */
-const RELATIVE_SCORE_FLOOR = 0.15;
+const RELATIVE_SCORE_FLOOR = 0.05;
+/** Hits must match query words carrying at least this share of the query's IDF weight. */
+const MIN_COVERAGE = 0.35;
 
 const EXTENSIONS = new Set(['.md', '.markdown', '.txt', '.html', '.htm']);
 
@@ -125,6 +127,15 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
   });
   index.addAll(passages);
 
+  // Document frequency of every indexed term, for the coverage test below.
+  const documentFrequency = new Map<string, number>();
+  for (const passage of passages) {
+    for (const term of new Set(indexTerms(`${passage.title} ${passage.heading} ${passage.text}`))) {
+      documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    }
+  }
+  const idf = (term: string) => Math.log(1 + passages.length / ((documentFrequency.get(term) ?? 0) + 1));
+
   return {
     name: 'corpus',
     async search(query: string, searchOptions: SearchOptions): Promise<Result[]> {
@@ -134,7 +145,25 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
       const queryTerms = contentTerms(query);
       if (queryTerms.length === 0) return [];
 
-      const hits = index.search(query).sort(byScoreThenId);
+      // A hit must cover enough of the query's weight: matching "US" and "China" but not
+      // "rare earths" is a different topic. Words no passage contains do not count either way.
+      const weighted = [...new Set(indexTerms(query))].filter((term) => documentFrequency.has(term));
+      const totalWeight = weighted.reduce((sum, term) => sum + idf(term), 0);
+      const coverage = (hit: SearchResult) => {
+        if (totalWeight === 0) return 1;
+        const matched = new Set(hit.queryTerms);
+        return weighted.reduce((sum, term) => sum + (matched.has(term) ? idf(term) : 0), 0) / totalWeight;
+      };
+      // Ranking: BM25 scaled by coverage squared, so a passage that matches the topic words
+      // beats one that matches many common words. Ties go to the earlier-indexed passage.
+      const hits = index
+        .search(query)
+        .map((hit) => {
+          const covered = coverage(hit);
+          return { id: hit.id as number, coverage: covered, score: round(hit.score * covered ** 2) };
+        })
+        .filter((hit) => hit.coverage >= MIN_COVERAGE)
+        .sort((a, b) => b.score - a.score || a.id - b.id);
       if (hits.length === 0) return [];
       const floor = hits[0]!.score * RELATIVE_SCORE_FLOOR;
 
@@ -144,7 +173,7 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
       const groups = new Map<string, { score: number; id: number; corpus?: Passage; session?: Passage }>();
       for (const hit of hits) {
         if (hit.score < floor) break;
-        const passage = passages[hit.id as number]!;
+        const passage = passages[hit.id]!;
         let group = groups.get(passage.key);
         if (!group) {
           group = { score: hit.score, id: passage.id };
@@ -171,8 +200,20 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
   };
 }
 
-function byScoreThenId(a: SearchResult, b: SearchResult): number {
-  return b.score - a.score || (a.id as number) - (b.id as number);
+/** The terms the index holds for a text (same tokenizer and term processing as MiniSearch). */
+function indexTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const token of wordTokens(text)) {
+    if (isStopWord(token)) continue;
+    const term = normaliseTerm(token);
+    if (term) terms.push(term);
+  }
+  return terms;
+}
+
+/** Scores are rounded so that ranking never depends on the last bits of a float. */
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }
 
 function toResult(passage: Passage, snippet: string): Result {
@@ -243,7 +284,9 @@ function toPassages(blocks: Block[]): { heading: string; text: string }[] {
       heading = block.text;
       continue;
     }
-    for (const piece of splitLongBlock(block.text)) {
+    // A list item or table row without a full stop would run into the next block's first sentence.
+    const text = /[.!?…:;]["'”’)\]]*$/u.test(block.text) ? block.text : `${block.text}.`;
+    for (const piece of splitLongBlock(text)) {
       const n = wordCount(piece);
       if (words >= PASSAGE_MIN_WORDS && words + n > PASSAGE_MAX_WORDS) flush();
       current.push(piece);
@@ -441,7 +484,10 @@ interface HastLike {
 }
 
 /** Never visible text: scripts, styles, embedded objects, forms, page furniture. */
-const SKIP_TAGS = new Set(['script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'head', 'nav', 'form', 'button', 'select', 'textarea', 'input', 'dialog']);
+const SKIP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'head', 'nav', 'form', 'button', 'select',
+  'textarea', 'input', 'dialog', 'header', 'footer',
+]);
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'dd', 'details', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer',
   'header', 'hr', 'li', 'main', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul', 'br',
@@ -452,6 +498,7 @@ function parseHtml(file: string, text: string): CorpusDocument {
   const root = htmlToHast(text) as unknown as HastLike;
   const find = (node: HastLike, tag: string): HastLike | undefined => {
     if (node.tagName === tag) return node;
+    if (node.type === 'element' && tag !== 'head' && tag !== 'body' && SKIP_TAGS.has(node.tagName ?? '') && !['head', 'header'].includes(node.tagName ?? '')) return undefined;
     for (const child of node.children ?? []) {
       const found = find(child, tag);
       if (found) return found;
@@ -473,14 +520,12 @@ function parseHtml(file: string, text: string): CorpusDocument {
     }
   }
   const titleNode = head ? find(head, 'title') : undefined;
+  const h1 = find(body, 'h1');
   const blocks = htmlBlocks(body);
-  let title: string | undefined = squash(textOf(titleNode)) || meta['og:title'];
-  if (!title) {
-    const firstHeading = blocks.find((b) => b.kind === 'heading');
-    title = firstHeading?.text;
-  }
-  // The page's own title repeated as its first heading is not content.
-  if (blocks[0]?.kind === 'heading' && blocks[0].text === title) blocks.shift();
+  const title = squash(textOf(titleNode)) || meta['og:title'] || squash(textOf(h1)) || undefined;
+  // The page's own title repeated as a heading is not content.
+  const repeated = blocks.findIndex((b) => b.kind === 'heading' && b.text === title);
+  if (repeated >= 0) blocks.splice(repeated, 1);
   const timeNode = find(body, 'time');
   const url = canonical ?? meta['og:url'] ?? meta.url;
   return {
@@ -496,7 +541,7 @@ function parseHtml(file: string, text: string): CorpusDocument {
 function textOf(node: HastLike | undefined): string {
   if (!node) return '';
   if (node.type === 'text') return node.value ?? '';
-  if (node.type === 'element' && SKIP_TAGS.has(node.tagName ?? '') && node.tagName !== 'head') return '';
+  if (node.type === 'element' && SKIP_TAGS.has(node.tagName ?? '') && !['head', 'header'].includes(node.tagName ?? '')) return '';
   return (node.children ?? []).map(textOf).join('');
 }
 
