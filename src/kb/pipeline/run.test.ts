@@ -15,6 +15,15 @@ describe('duplicate results across steps', () => {
     expect(steps[0].note).toBeUndefined();
   });
 
+  it('treats url-less results with the same words as the same result, and different passages as different', () => {
+    const note = (snippet: string) => ({ title: 'Desk note', source: 'corpus/note.txt', snippet });
+    const { steps } = dropDuplicateUrls([
+      { id: 'step_0', results: [note('First passage.')] },
+      { id: 'step_1', results: [note('First passage.'), note('Second passage.')] },
+    ]);
+    expect(steps[1].results).toEqual([note('Second passage.')]);
+  });
+
   it('says in words when a step is empty only because every result repeated an earlier step', () => {
     const { steps } = dropDuplicateUrls([
       { id: 'step_0', results: [r('https://a.org/1'), r('https://a.org/2')] },

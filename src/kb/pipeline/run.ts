@@ -95,14 +95,14 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** The same url found by an earlier step is dropped from later ones, so sources count once. */
+/** A result an earlier step already found (same url) is dropped from later ones, so sources count once. */
 export function dropDuplicateUrls(steps: Step[]): { steps: Step[]; duplicatesRemoved: number } {
   const seen = new Set<string>();
   let duplicatesRemoved = 0;
   const deduped = steps.map((step) => {
     const results = step.results.filter((r) => {
-      if (!r.url) return true;
-      const key = normaliseUrl(r.url);
+      // A result without a url (a corpus note) is the same result when its words are the same.
+      const key = r.url ? normaliseUrl(r.url) : `text:${r.source ?? ''}\n${r.title}\n${r.snippet ?? ''}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
