@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { sessionJsonSchema, SCHEMA_PATH } from './json-schema.ts';
 
 describe('the shipped JSON Schema', () => {
@@ -9,7 +10,9 @@ describe('the shipped JSON Schema', () => {
   });
 
   it('accepts the contract example and rejects a session with an unknown field', () => {
-    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(sessionJsonSchema()));
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(sessionJsonSchema()));
     const example = {
       id: '8e0c65b3-0d2f-48bd-bf11-594d2ccc9279',
       query: 'What is the import dependency of the US on China for rare earths?',

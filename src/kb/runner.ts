@@ -8,7 +8,7 @@ import { ConfigError, isDue, loadConfig, nextDue, type Config, type Query } from
 import { createResponseCache, httpStats, type HttpOptions } from './http.ts';
 import { listSessions, writeSession } from './store.ts';
 import { appendRunLog } from './runlog.ts';
-import { limitSearch, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
+import { limitSearch, RunFailure, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
 import { createSearchProvider } from './providers/search/index.ts';
 import { createLlmProvider } from './providers/llm/index.ts';
 import type { LlmProvider, SearchProvider } from './providers/types.ts';
@@ -130,8 +130,10 @@ async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, c
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const durationMs = Math.round(performance.now() - started);
-    await appendRunLog(options.contentDir, { run, at: now().toISOString(), query: query.id, outcome: 'failed', error: message, durationMs });
-    return { ...base, outcome: 'failed', error: message, durationMs };
+    const used = error instanceof RunFailure && error.usage.inputTokens + error.usage.outputTokens > 0 ? error.usage : undefined;
+    const tokens = used ? { inputTokens: used.inputTokens, outputTokens: used.outputTokens } : {};
+    await appendRunLog(options.contentDir, { run, at: now().toISOString(), query: query.id, outcome: 'failed', error: message, durationMs, ...tokens });
+    return { ...base, outcome: 'failed', error: message, durationMs, ...tokens };
   }
   const { path: file } = await writeSession(options.contentDir, session);
   const m = session.metrics ?? {};

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dropDuplicateUrls } from './run.ts';
+import { dropDuplicateUrls, RunFailure, runQuery } from './run.ts';
+import type { Query } from '../config.ts';
 
 describe('duplicate results across steps', () => {
   const r = (url: string) => ({ title: url, url });
@@ -31,5 +32,25 @@ describe('duplicate results across steps', () => {
     ]);
     expect(steps[1].results).toEqual([]);
     expect(steps[1].note).toBe('All 2 results of this step had already been found by an earlier step, so none are repeated here.');
+  });
+});
+
+describe('a run that fails', () => {
+  const query: Query = { id: 'q', question: 'Q?', tags: [], schedule: '7d', steps: 2, maxResults: 3, search: 'corpus', llm: 'openai', model: 'm' };
+
+  it('carries the tokens the model used before the failure, so the run log can count them', async () => {
+    const stages = {
+      planner: { name: 'model:test', plan: async () => ({ queries: ['a', 'b'], usage: { inputTokens: 100, outputTokens: 20 } }) },
+      search: { name: 'test', search: async () => [{ title: 't', url: 'https://example.org/t', snippet: 's' }] },
+      analyst: {
+        name: 'model:test',
+        analyse: async () => Promise.reject(Object.assign(new Error('model answered no JSON twice'), { usage: { inputTokens: 900, outputTokens: 300 } })),
+      },
+      providers: { search: 'test', llm: 'openai', model: 'm' },
+    };
+    const failure = await runQuery(query, stages).catch((e) => e);
+    expect(failure).toBeInstanceOf(RunFailure);
+    expect(failure.message).toBe('model answered no JSON twice');
+    expect(failure.usage).toEqual({ inputTokens: 1000, outputTokens: 320 });
   });
 });

@@ -38,7 +38,12 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     usage.outputTokens += u?.outputTokens ?? 0;
   };
 
-  const plan = await stages.planner.plan(query.question, query.steps, options.signal);
+  // A model may have been paid for before a stage failed: the failure carries those tokens.
+  const failed = (error: unknown): never => {
+    addUsage((error as { usage?: Usage }).usage);
+    throw new RunFailure(error instanceof Error ? error.message : String(error), { ...usage }, error);
+  };
+  const plan = await stages.planner.plan(query.question, query.steps, options.signal).catch(failed);
   addUsage(plan.usage);
   options.onEvent?.({ type: 'plan', query, subQueries: plan.queries });
 
@@ -54,12 +59,10 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
       return step;
     }),
   );
-  if (searched.every((s) => s.error)) {
-    throw new Error(`every search failed; first error: ${searched[0]?.error ?? 'no steps planned'}`);
-  }
+  if (searched.every((s) => s.error)) failed(new Error(`every search failed; first error: ${searched[0]?.error ?? 'no steps planned'}`));
   const { steps, duplicatesRemoved } = dropDuplicateUrls(searched);
 
-  const analysis = await stages.analyst.analyse(query.question, steps, options.signal);
+  const analysis = await stages.analyst.analyse(query.question, steps, options.signal).catch(failed);
   addUsage(analysis.usage);
   const resultCount = steps.reduce((n, s) => n + s.results.length, 0);
   const summary = checkCitations(analysis.summary, resultCount);
@@ -91,6 +94,16 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     },
   };
   return session;
+}
+
+/** A run that published nothing, with the tokens it used before it failed. */
+export class RunFailure extends Error {
+  readonly usage: Usage;
+  constructor(message: string, usage: Usage, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'RunFailure';
+    this.usage = usage;
+  }
 }
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
