@@ -3,17 +3,25 @@
 // KB_SITE=https://acme.github.io KB_BASE=/briefings/.
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
+import { satteri } from '@astrojs/markdown-satteri';
+import { citationLinks } from './src/integrations/citations.ts';
+import sitemap from '@astrojs/sitemap';
 import pagefind from './src/integrations/pagefind.ts';
 
 // `repo`, `/repo` and `/repo/` all mean the project path `/repo/`.
 const base = `/${(process.env.KB_BASE ?? '').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+const site = process.env.KB_SITE || undefined;
 
 export default defineConfig({
-  site: process.env.KB_SITE || undefined,
+  site,
   base,
   trailingSlash: 'always',
   build: { format: 'directory' },
-  integrations: [mdx(), pagefind()],
+  // The sitemap needs absolute URLs, so it is only written when KB_SITE gives the origin
+  // (<base>sitemap-index.xml and sitemap-0.xml); the 404 page is left out.
+  // Citations `[n]` in briefings become links to their source cards at render time, so every
+  // stored session gets them, old files included.
+  integrations: [mdx({ processor: satteri({ hastPlugins: [citationLinks] }) }), ...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind()],
   vite: {
     build: {
       rolldownOptions: {

@@ -34,6 +34,9 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
   try {
     // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
     process.env.KB_CONTENT_DIR = content;
+    // Vite treats these as its own import.meta.env values; inherited from a parent tool (Vitest
+    // sets BASE_URL=/) they would override the configured base path in every link.
+    for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];
     const { build } = await import('astro');
     await build({
       root: projectRoot,

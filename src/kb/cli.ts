@@ -74,7 +74,7 @@ export async function main(argv: string[], print: Print = console.log, printErro
     switch (command) {
       case 'run':
         noExtraArgs('run', args);
-        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json }, print);
+        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json }, print, printError);
       case 'doctor':
         noExtraArgs('doctor', args);
         return await doctorCommand(options, print);
@@ -163,11 +163,11 @@ async function buildCommand(args: string[], options: Options, print: Print) {
   return 0;
 }
 
-async function runCommand(options: RunCommandOptions, print: Print) {
+async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {
   const { runDue } = await import('./runner.ts');
   const { createProgress } = await import('./progress.ts');
   // With --json, stdout carries only the summary; progress goes to stderr.
-  const progress = options.json ? createProgress(process.stderr, (l) => console.error(l)) : createProgress(process.stdout, print);
+  const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
   const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress });
   if (options.json) {
     print(JSON.stringify(summary, null, 2));

@@ -1,0 +1,242 @@
+// Discovery pages in a real browser: a knowledge base built from a copy of the project's
+// content/ plus 55 generated older sessions (so the archive has two pages), under
+// KB_SITE=https://example.org KB_BASE=/kb/, served at /kb/.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import matter from 'gray-matter';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, hasChromium, launchChromium, serve } from './harness.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = path.join(ROOT, 'test-results');
+const BULK_TAG = 'Bulk paging';
+const BULK_SLUG = 'bulk-paging';
+const BULK = 55;
+
+if (!hasChromium) console.warn(chromiumMissing);
+
+interface Row { id: string; url: string; generatedAt: string; tags: string[]; querySlug: string; file: string }
+
+describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, search filters', () => {
+  let dir: string;
+  let dist: string;
+  let site: Awaited<ReturnType<typeof serve>>;
+  let browser: Browser;
+  let sessions: Row[];
+
+  const local = (u: string) => new URL(new URL(u).pathname.replace(/^\/kb\//, ''), site.url).href;
+  async function open(p: string, width = 1280): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const res = await page.goto(new URL(p, site.url).href);
+    expect(res?.status(), p).toBe(200);
+    return page;
+  }
+  async function fetchText(p: string) {
+    const res = await fetch(new URL(p, site.url));
+    expect(res.status, p).toBe(200);
+    return res.text();
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-discovery-'));
+    const content = path.join(dir, 'content');
+    await cp(path.join(ROOT, 'content'), content, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    // 55 older sessions on one question, copies of an existing one with new ids, dates and a tag.
+    const slugDir = path.join(content, 'briefings', 'us-china-rare-earths');
+    const template = (await readdir(slugDir)).find((f) => f.endsWith('.mdx'))!;
+    const parsed = matter(await readFile(path.join(slugDir, template), 'utf8'));
+    for (let i = 0; i < BULK; i++) {
+      const id = `0bu1k${String(i).padStart(3, '0')}-0000-4000-8000-000000000000`;
+      const at = new Date(Date.UTC(2020, 0, 1 + i, 12)).toISOString().replace('.000Z', 'Z');
+      const data = { ...parsed.data, id, generatedAt: at, tags: [BULK_TAG, i % 2 ? 'bulk-paging' : 'odd-one'] };
+      await writeFile(path.join(slugDir, `${at.slice(0, 10)}-${id.slice(0, 8)}.mdx`), matter.stringify(parsed.content, data));
+    }
+    dist = path.join(dir, 'dist');
+    await mkdir(SHOTS, { recursive: true });
+    // Vitest puts Vite's env (BASE_URL=/, MODE, DEV, PROD, SSR) into process.env; a child build
+    // that inherits them gets import.meta.env.BASE_URL=/ whatever KB_BASE says, so drop them.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR'].includes(k)));
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'kb.ts'), 'build', '--content', content, '--out', dist], {
+      env: { ...env, KB_SITE: 'https://example.org', KB_BASE: '/kb/' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    site = await serve(dist, '/kb/');
+    browser = await launchChromium();
+    sessions = JSON.parse(await fetchText('sessions.json')).sessions;
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const tagged = (slugTest: (t: string) => boolean) => sessions.filter((s) => s.tags.some(slugTest));
+  const newest = () => [...sessions].sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt))[0];
+
+  it('lists every session in /kb/sessions.json with a working absolute url and its file', async () => {
+    const files = (await readdir(path.join(dir, 'content', 'briefings'), { recursive: true })).filter((f) => f.endsWith('.mdx'));
+    expect(sessions.length).toBe(files.length);
+    expect(new Set(sessions.map((s) => s.file))).toEqual(new Set(files.map((f) => `briefings/${f.split(path.sep).join('/')}`)));
+    for (const s of sessions) {
+      expect(s.url).toMatch(/^https:\/\/example\.org\/kb\/q\/[^/]+\/[^/]+\/$/);
+      const res = await fetch(local(s.url));
+      expect(res.status, s.url).toBe(200);
+      expect(await res.text()).toContain(`data-session-id="${s.id}"`);
+    }
+  });
+
+  it('shows tags with counts on the home page, linking to tag pages', async () => {
+    const page = await open('');
+    const bulk = page.locator(`.home-tags a[href="/kb/tags/${BULK_SLUG}/"]`);
+    expect(await bulk.count()).toBe(1);
+    expect(await bulk.locator('.tag-count').innerText()).toMatch(new RegExp(`^${BULK}\\b`));
+    expect(await bulk.locator('.tag-name').innerText()).toBe(BULK_TAG);
+    const china = tagged((t) => t.toLowerCase() === 'china').length;
+    expect(china).toBeGreaterThan(0);
+    expect(await page.locator('.home-tags a[href="/kb/tags/china/"] .tag-count').innerText()).toMatch(new RegExp(`^${china}\\b`));
+    // the search box is still there
+    expect(await page.locator('form.big-search input[name="q"]').count()).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, 'discovery-home-1280.png') });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: path.join(SHOTS, 'discovery-home-375.png') });
+    await page.close();
+  });
+
+  it('lists exactly the tagged sessions on a tag page, newest first; spellings that slugify alike share it', async () => {
+    const page = await open('tags/china/');
+    const hrefs = await page.locator('[data-kb-tag-list] a.row-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const expected = tagged((t) => t.toLowerCase() === 'china').sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt)).map((s) => new URL(s.url).pathname);
+    expect(hrefs).toEqual(expected);
+
+    const bulk = await open(`tags/${BULK_SLUG}/`);
+    expect(await bulk.locator('[data-kb-tag-list] > li').count()).toBe(BULK); // "Bulk paging" and "bulk-paging" on one page
+    expect(await bulk.locator('h1').innerText()).toBe(BULK_TAG);
+    await bulk.screenshot({ path: path.join(SHOTS, 'discovery-tag-1280.png') });
+    await bulk.setViewportSize({ width: 375, height: 800 });
+    await bulk.screenshot({ path: path.join(SHOTS, 'discovery-tag-375.png') });
+    await page.close();
+    await bulk.close();
+
+    const all = await open('tags/');
+    expect(await all.locator(`.tag-cloud a[href="/kb/tags/${BULK_SLUG}/"]`).count()).toBe(1);
+    await all.close();
+  });
+
+  it('pages the archive 50 at a time with rel prev/next', async () => {
+    const total = sessions.length;
+    expect(total).toBeGreaterThan(50);
+    const p1 = await open('archive/');
+    expect(await p1.locator('.archive-table tbody tr').count()).toBe(50);
+    expect(await p1.locator('link[rel="next"]').getAttribute('href')).toBe('/kb/archive/2/');
+    expect(await p1.locator('link[rel="prev"]').count()).toBe(0);
+    expect(await p1.locator('.archive-table tbody tr').first().getAttribute('data-session-row')).toBe(newest().id);
+    const row = await p1.locator('.archive-table tbody tr').first().innerText();
+    expect(row).toContain(newest().generatedAt.slice(0, 10));
+    expect(row).toMatch(/Complete|Partial|Failed/);
+    await p1.click('.archive-pager a[rel="next"]');
+    await p1.waitForURL(/\/kb\/archive\/2\/$/);
+    expect(await p1.locator('.archive-table tbody tr').count()).toBe(total - 50);
+    expect(await p1.locator('link[rel="prev"]').getAttribute('href')).toBe('/kb/archive/');
+    expect(await p1.locator('link[rel="next"]').count()).toBe(0);
+    await p1.close();
+  });
+
+  it('every internal link on home, archive and tag pages starts with /kb/', async () => {
+    for (const p of ['', 'archive/', 'archive/2/', 'tags/', `tags/${BULK_SLUG}/`, 'tags/china/', '404.html']) {
+      const page = await open(p);
+      const hrefs = await page.locator('a[href], link[href]').evaluateAll((els) => els.map((e) => e.getAttribute('href')!));
+      const internal = hrefs.filter((h) => !h.startsWith('#') && (!/^https?:\/\//.test(h) || h.startsWith('https://example.org')));
+      expect(internal.length, p).toBeGreaterThan(3);
+      for (const h of internal) expect(h.replace('https://example.org', ''), `${p}: ${h}`).toMatch(/^\/kb\//);
+      await page.close();
+    }
+  });
+
+  it('serves RSS and JSON Feed that parse and list the newest session first', async () => {
+    const rss = new XMLParser({ ignoreAttributes: false }).parse(await fetchText('rss.xml'));
+    const items = [rss.rss.channel.item].flat();
+    expect(items.length).toBe(50);
+    expect(items[0].link).toBe(newest().url);
+    expect(items[0].title).toContain(newest().generatedAt.slice(0, 10));
+    expect(Math.floor(Date.parse(items[0].pubDate) / 1000)).toBe(Math.floor(Date.parse(newest().generatedAt) / 1000));
+    expect(typeof items[0].description).toBe('string');
+    expect(items[0].description).not.toMatch(/[<>]|\*\*/);
+
+    const feed = JSON.parse(await fetchText('feed.json'));
+    expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(feed.feed_url).toBe('https://example.org/kb/feed.json');
+    expect(feed.items.length).toBe(50);
+    expect(feed.items[0]).toMatchObject({ id: newest().id, url: newest().url });
+    expect(feed.items[0].content_text.length).toBeGreaterThan(0);
+    const dates = feed.items.map((i: { date_published: string }) => Date.parse(i.date_published));
+    expect(dates).toEqual([...dates].sort((a, b) => b - a));
+  });
+
+  it('writes a sitemap with absolute /kb/ URLs and without the 404 page', async () => {
+    expect(await fetchText('sitemap-index.xml')).toContain('<loc>https://example.org/kb/sitemap-0.xml</loc>');
+    const urls = [new XMLParser().parse(await fetchText('sitemap-0.xml')).urlset.url].flat().map((u: { loc: string }) => u.loc);
+    expect(urls).toContain('https://example.org/kb/');
+    expect(urls).toContain('https://example.org/kb/archive/2/');
+    expect(urls).toContain(`https://example.org/kb/tags/${BULK_SLUG}/`);
+    expect(urls).toContain(newest().url);
+    expect(urls.some((u) => u.includes('404'))).toBe(false);
+  });
+
+  async function hitPaths(page: Page) {
+    const hits = page.locator('pagefind-results .hit-title a');
+    await expect.poll(() => hits.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
+    return hits.evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+  }
+
+  it('filters search by tag from the URL, listing only tagged sessions, newest first', async () => {
+    const page = await open('search/?tag=china');
+    const paths = await hitPaths(page);
+    const china = new Set(tagged((t) => t === 'china').map((s) => new URL(s.url).pathname));
+    for (const p of paths) expect(china.has(p), p).toBe(true);
+    const order = paths.map((p) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10)));
+    expect(order).toEqual([...order].sort((a, b) => b - a));
+    await page.close();
+  });
+
+  it('sorts a term search by date when asked, and keeps the sort in the URL', async () => {
+    const page = await open('search/?q=china&sort=oldest');
+    expect(await page.locator('#search-sort').inputValue()).toBe('oldest');
+    const paths = await hitPaths(page);
+    const day = (p: string) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10));
+    expect(paths.map(day)).toEqual(paths.map(day).sort((a, b) => a - b));
+    await page.selectOption('#search-sort', 'date');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sort')).toBe('date');
+    const descending = (d: number[]) => d.every((x, i) => i === 0 || d[i - 1] >= x);
+    await expect.poll(async () => { const d = (await hitPaths(page)).map(day); return descending(d) && d[0] > Date.UTC(2021, 0, 1); }, { timeout: 10_000 }).toBe(true);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('china');
+    await page.close();
+  });
+
+  it('filters by year and source once briefing pages carry those filters', async (ctx) => {
+    const html = await fetchText(new URL(newest().url).pathname.replace(/^\/kb\//, ''));
+    if (!html.includes('data-pagefind-filter="year"')) ctx.skip(); // the briefing page must include <SearchFacets>
+    const page = await open('search/?year=2020');
+    const paths = await hitPaths(page);
+    for (const p of paths) expect(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.startsWith('2020')).toBe(true);
+    await page.close();
+  });
+
+  it('has a useful 404 page', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(new URL('no/such/page/', site.url).href);
+    expect(res?.status()).toBe(404);
+    const html = await readFile(path.join(dist, '404.html'), 'utf8');
+    expect(html).toContain('action="/kb/search/"');
+    for (const h of ['/kb/', '/kb/archive/', '/kb/tags/', new URL(newest().url).pathname]) expect(html).toContain(`href="${h}"`);
+    await page.close();
+  });
+});
