@@ -25,12 +25,7 @@ async function openDiff(page: Page, root: string) {
   await page.goto(root);
   await page.locator(QUERY_LINK).first().click();
   await page.waitForURL(new RegExp(`/q/${SLUG}/$`), { waitUntil: 'commit' });
-  try {
-    await page.locator('h1', { hasText: QUESTION }).waitFor();
-  } catch (e) {
-    console.log(page.url(), (await page.content()).slice(0, 3000));
-    throw e;
-  }
+  await page.locator('h1', { hasText: QUESTION }).waitFor();
   await page.getByRole('link', { name: /^Compare with 2026-09-14/ }).click();
   await page.locator('#figures-h').waitFor();
 }
@@ -95,6 +90,9 @@ describe.skipIf(!hasChromium)('what changed between two briefings of one questio
       // No horizontal scrolling of the page itself.
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, `changes-diff-${width}.png`), fullPage: true });
+      // …and on to the newer briefing itself.
+      await page.locator('a', { hasText: 'Briefing of 2026-10-12' }).click();
+      await page.locator('[data-session-id="e5797f92-fb73-475e-bc12-728156707e94"]').waitFor();
       await page.close();
     }
   });
