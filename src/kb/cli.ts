@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importFile } from './importers/index.ts';
-import { listSessions, writeSession } from './store.ts';
+import { listSessions, sweepTempFiles, writeSession } from './store.ts';
 import type { Session } from './session.ts';
 import type { Query } from './config.ts';
 
@@ -14,6 +14,7 @@ Commands:
   import FILE…   import sessions: MICA report exports (.txt) and session JSON files
   build          build the site and its search index from the sessions that exist
   list           the questions, their last session, and when each is next due
+  verify         check queries.yaml, every session file and runs.jsonl; list every problem
   doctor         check the config, the provider keys, and that each endpoint answers
 
 Options:
@@ -84,6 +85,8 @@ export async function main(argv: string[], print: Print = console.log, printErro
         return await buildCommand(args, options, print);
       case 'list':
         return await listCommand(args, options, print);
+      case 'verify':
+        return await verifyCommand(args, options, print, printError);
       default:
         throw new UsageError(`unknown command "${command}". Run kb --help to see the commands.`);
     }
@@ -111,27 +114,35 @@ async function importCommand(files: string[], options: Options, print: Print, pr
   if (!files.length) throw new UsageError('kb import needs at least one file: kb import FILE…');
   const { loadConfig } = await import('./config.ts');
   const config = await loadConfig(options.content);
-  let failed = 0;
-  for (const file of files) {
-    try {
-      // Parse the whole file before writing anything, so a refused file writes nothing.
-      const sessions = await importFile(file);
-      for (const imported of sessions) {
-        const session = fileUnderConfiguredQuery(imported, config?.queries ?? []);
-        const { path: written, status } = await writeSession(options.content, session);
-        const shown = path.relative(process.cwd(), written) || written;
-        print(status === 'written' ? `imported ${file} → ${shown}` : `unchanged ${file}: already imported as ${shown}`);
+  // Imports and runs take turns on one content folder; leftovers of a killed writer are swept.
+  const { acquireContentLock } = await import('./lock.ts');
+  const release = await acquireContentLock(options.content, 'kb import');
+  try {
+    await sweepTempFiles(options.content);
+    let failed = 0;
+    for (const file of files) {
+      try {
+        // Parse the whole file before writing anything, so a refused file writes nothing.
+        const sessions = await importFile(file);
+        for (const imported of sessions) {
+          const session = fileUnderConfiguredQuery(imported, config?.queries ?? []);
+          const { path: written, status } = await writeSession(options.content, session);
+          const shown = path.relative(process.cwd(), written) || written;
+          print(status === 'written' ? `imported ${file} → ${shown}` : `unchanged ${file}: already imported as ${shown}`);
+        }
+      } catch (error) {
+        failed++;
+        printError(`kb: ${formatError(error, options.verbose)}`);
       }
-    } catch (error) {
-      failed++;
-      printError(`kb: ${formatError(error, options.verbose)}`);
     }
+    if (failed) {
+      const rest = failed < files.length ? '; the others were imported' : '';
+      printError(`kb: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} refused${rest}.`);
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await release();
   }
-  if (failed) {
-    const rest = failed < files.length ? '; the others were imported' : '';
-    printError(`kb: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} refused${rest}.`);
-  }
-  return failed ? 1 : 0;
 }
 
 async function requireContentDir(dir: string) {
@@ -161,6 +172,17 @@ async function buildCommand(args: string[], options: Options, print: Print) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   print(`built ${sessions} briefing(s) into ${path.relative(process.cwd(), outDir) || outDir} in ${seconds}s`);
   return 0;
+}
+
+async function verifyCommand(args: string[], options: Options, print: Print, printError: Print) {
+  noExtraArgs('verify', args);
+  await requireContentDir(options.content);
+  const { verifyContent } = await import('./verify.ts');
+  const result = await verifyContent(options.content);
+  for (const line of result.problems) (line.startsWith('warning: ') ? print : printError)(line);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  print(`checked ${plural(result.sessions, 'session')}, ${plural(result.errors.length, 'error')}, ${plural(result.warnings.length, 'warning')}`);
+  return result.errors.length ? 1 : 0;
 }
 
 async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ConfigError, isDue, loadConfig, nextDue, type Config, type Query } from './config.ts';
 import { createResponseCache, httpStats, type HttpOptions } from './http.ts';
-import { listSessions, writeSession } from './store.ts';
+import { listSessions, sweepTempFiles, writeSession } from './store.ts';
+import { acquireContentLock } from './lock.ts';
 import { appendRunLog } from './runlog.ts';
 import { limitSearch, RunFailure, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
 import { createSearchProvider } from './providers/search/index.ts';
@@ -78,6 +79,19 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   if (!config) throw new ConfigError(`${path.join(options.contentDir, 'queries.yaml')} does not exist. Create it to say which questions to run (see docs/configuration.md).`);
   const selected = select(config, options.only);
 
+  // One writer at a time: a second `kb run` on this content is refused, a dead one's lock is
+  // taken over, and its half-written temp files are cleared before any work starts.
+  // A dry run writes nothing, so it needs no lock.
+  const release = options.dryRun ? undefined : await acquireContentLock(options.contentDir, 'kb run');
+  try {
+    if (!options.dryRun) await sweepTempFiles(options.contentDir);
+    return await runLocked(options, config, selected, env, now, startedAt, calls);
+  } finally {
+    await release?.();
+  }
+}
+
+async function runLocked(options: RunOptions, config: Config, selected: Query[], env: NodeJS.ProcessEnv, now: () => Date, startedAt: Date, calls: typeof httpStats): Promise<RunSummary> {
   const lastSuccess = await lastSuccesses(options.contentDir);
   const plan = selected.map((query) => {
     const last = lastSuccess.get(query.id);

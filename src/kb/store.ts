@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { pidAlive } from './lock.ts';
 import { mdxToSession, sessionToMdx } from './mdx.ts';
 import type { Session } from './session.ts';
 
@@ -201,4 +202,40 @@ export async function writeSession(contentDir: string, session: Session): Promis
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/**
+ * A writer's leftovers after a crash: `.<name>.<pid>.<rand>.tmp` (sessions, the lock) and
+ * `<name>.<pid>.<rand>.tmp` (the response cache), plus `kb.lock.<pid>.<rand>.stale` (a lock
+ * takeover). Every temp name carries its writer's pid, so a file whose writer is dead is
+ * garbage: nothing will ever link or rename it into place.
+ */
+const TEMP_NAME = /\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/;
+
+/**
+ * Removes the temp files of dead writers under `<contentDir>/briefings` and `<contentDir>/.cache`
+ * (the folders kb writes into; queries.yaml, the corpus and the rest are the user's own).
+ * Call it while holding the content lock. A live writer's files are kept (this process's too).
+ * Returns the files removed.
+ */
+export async function sweepTempFiles(contentDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const root of [briefingsDir(contentDir), path.join(contentDir, '.cache')]) {
+    let entries;
+    try {
+      entries = await readdir(root, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const match = TEMP_NAME.exec(entry.name);
+      if (!match || pidAlive(Number(match[1]))) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      await rm(file, { force: true });
+      removed.push(file);
+    }
+  }
+  return removed.sort();
 }
