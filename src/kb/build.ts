@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { listSessions } from './store.ts';
+import { verifyContent } from './verify.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,11 +15,25 @@ export interface BuildOptions {
   verbose?: boolean;
 }
 
+/** `kb build` refused to start: some session files are invalid. Nothing was written. */
+export class ContentError extends Error {}
+
 export async function buildSite({ contentDir, outDir, verbose = false }: BuildOptions) {
   const content = path.resolve(contentDir);
   const out = path.resolve(outDir);
-  // Validate every session first, so a bad file is one clear line naming it rather than an
-  // error from deep inside the Astro build.
+  // Validate every session first, all of them, so each bad file is a clear line naming it
+  // (file:line: field: what to do) rather than an error from deep inside the Astro build, and
+  // nothing at all is written to the output folder while any remains.
+  const checked = await verifyContent(content);
+  const bad = checked.details.filter((p) => p.kind === 'session' && p.level === 'error');
+  if (bad.length) {
+    const files = checked.invalidSessionFiles.length;
+    throw new ContentError(
+      `${files} session file${files === 1 ? ' is' : 's are'} invalid, so nothing was built (${out} is unchanged):\n` +
+        bad.map((p) => `  ${p.message}`).join('\n') +
+        `\nFix or delete ${files === 1 ? 'it' : 'them'}, then run kb build again; kb verify checks the whole content folder.`,
+    );
+  }
   const sessions = await listSessions(content);
 
   // Astro writes the list of content modules to <root>/.astro/, one folder per installation,

@@ -50,7 +50,7 @@ describe('queries.yaml', () => {
   it('lets the environment override the providers and model for every query', () => {
     const config = parseConfig(GOOD, FILE, { KB_SEARCH_PROVIDER: 'tavily', KB_LLM_PROVIDER: 'anthropic', KB_LLM_MODEL: 'claude-x' });
     for (const q of config.queries) expect(q).toMatchObject({ search: 'tavily', llm: 'anthropic', model: 'claude-x' });
-    expect(errorOf(GOOD, { KB_SEARCH_PROVIDER: 'google' })).toBe('KB_SEARCH_PROVIDER="google" is not one of: corpus, tavily, brave, searxng, serper');
+    expect(errorOf(GOOD, { KB_SEARCH_PROVIDER: 'google' })).toBe('KB_SEARCH_PROVIDER="google" is not one of: corpus, tavily, brave, searxng, serper. Set it to one of those, or unset it to use queries.yaml\'s choice.');
   });
 
   it('a key in the environment does not switch a provider on', () => {
@@ -60,7 +60,7 @@ describe('queries.yaml', () => {
 
   it('names the file, line, column and field of a wrong type', () => {
     const text = GOOD.replace('steps: 6', 'steps: many');
-    expect(errorOf(text)).toBe(`${FILE}:13:12: queries[1].steps: Invalid input: expected number, received string`);
+    expect(errorOf(text)).toBe(`${FILE}:13:12: queries[1].steps: must be a number, but is a string ("many").`);
   });
 
   it('names the line of broken YAML', () => {
@@ -82,20 +82,20 @@ queries:
 `;
     const lines = errorOf(text).split('\n');
     expect(lines).toEqual([
-      `${FILE}:2:3: defaults: Unrecognized key: "shedule"`,
-      `${FILE}:4:9: queries[0].id: must be lowercase letters, digits and single hyphens (it names the folder and the URL)`,
-      `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a cron expression ("0 6 * * 1")`,
-      `${FILE}:11:5: queries[3].question: Invalid input: expected string, received undefined`,
+      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, concurrency, prices.`,
+      `${FILE}:4:9: queries[0].id: "Rare Earths": must be lowercase letters, digits and single hyphens (it names the folder and the URL).`,
+      `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1").`,
+      `${FILE}:11:5: queries[3].question: is missing; it is required (text).`,
     ]);
   });
 
   it('refuses two queries with the same id, pointing at the second', () => {
     const text = 'queries:\n  - id: b\n    question: Q2\n  - id: b\n    question: Q3\n';
-    expect(errorOf(text)).toBe(`${FILE}:4:9: queries[1].id: "b" is already the id of queries[0]; ids must be unique`);
+    expect(errorOf(text)).toBe(`${FILE}:4:9: queries[1].id: "b" is already the id of queries[0]; ids must be unique: give this query its own id.`);
   });
 
   it('refuses a file without a query list', () => {
-    expect(errorOf('defaults: {}\n')).toBe(`${FILE}:1:1: queries: Invalid input: expected array, received undefined`);
+    expect(errorOf('defaults: {}\n')).toBe(`${FILE}:1:1: queries: is missing; it is required (a list, e.g. [a, b]).`);
   });
 });
 

@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'astro/zod';
+import { explainIssue, fieldName, offsetOf } from './explain.ts';
 
 export const SEARCH_PROVIDERS = ['corpus', 'tavily', 'brave', 'searxng', 'serper'] as const;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
@@ -15,10 +16,15 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 
 const Schedule = z.string().trim().superRefine((value, ctx) => {
   if (INTERVAL.test(value)) return;
+  const fields = value.split(/\s+/).length;
+  if (fields > 1 && fields !== 5 && fields !== 6) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is neither an interval (30m, 12h, 7d, 2w) nor a cron expression: cron needs 5 fields (minute hour day month weekday, e.g. "0 6 * * 1"), this has ${fields}` });
+    return;
+  }
   try {
     CronExpressionParser.parse(value, { tz: 'UTC' });
   } catch {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is neither an interval (30m, 12h, 7d, 2w) nor a cron expression ("0 6 * * 1")` });
+    ctx.addIssue({ code: 'custom', message: `"${value}" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1")` });
   }
 });
 
@@ -56,7 +62,7 @@ export const ConfigFile = z
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
     config.queries.forEach((q, i) => {
-      if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['queries', i, 'id'], message: `"${q.id}" is already the id of queries[${seen.get(q.id)}]; ids must be unique` });
+      if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['queries', i, 'id'], message: `"${q.id}" is already the id of queries[${seen.get(q.id)}]; ids must be unique: give this query its own id` });
       seen.set(q.id, i);
     });
   });
@@ -111,17 +117,31 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     return `${file}:${line}:${col}`;
   };
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => `${at(e.pos[0])}: ${e.message.split('\n')[0]}. Fix the YAML and run again.`).join('\n'));
+    throw new ConfigError(
+      doc.errors
+        .map((e) => {
+          const what = e.message.split('\n')[0]!.replace(/\.$/, '');
+          const key = e.code === 'DUPLICATE_KEY' ? ` ("${/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim()}" appears twice in the same mapping; keep one)` : '';
+          return `${at(e.pos[0])}: ${what}${key}. Fix the YAML and run again.`;
+        })
+        .join('\n'),
+    );
   }
-  const parsed = ConfigFile.safeParse(doc.toJS() ?? {});
+  const data = doc.toJS() ?? {};
+  if (doc.contents === null || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0 && !/\S/.test(text.replace(/#.*$/gm, '')))) {
+    throw new ConfigError(`${file}:1:1: the file is empty. Add a "queries:" list of questions (see docs/configuration.md), or delete the file.`);
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(
+      `${at(doc.contents?.range?.[0] ?? 0)}: (top level): the file is ${Array.isArray(data) ? 'a list' : `a single value`}; it must be a mapping with "queries:" (and optionally "defaults:"). If these are your queries, put "queries:" on the first line and indent them under it.`,
+    );
+  }
+  const parsed = ConfigFile.safeParse(data);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues
-        .map((issue) => {
-          // An unknown key is pointed at itself; any other problem at the value it is about.
-          const where = issue.code === 'unrecognized_keys' ? offsetOf(doc.contents, [...issue.path, issue.keys[0]], 'key') : offsetOf(doc.contents, issue.path, 'value');
-          return `${at(where)}: ${fieldName(issue.path)}: ${issue.message}`;
-        })
+        .flatMap((issue) => explainIssue(issue, { data, knownKeys, enumNoun }))
+        .map(({ path: p, key, text: what }) => `${at(offsetOf(doc.contents, p, key ? 'key' : 'value'))}: ${fieldName(p)}: ${what}`)
         .join('\n'),
     );
   }
@@ -154,32 +174,22 @@ function resolve(config: ConfigFile, file: string, env: NodeJS.ProcessEnv): Conf
 function envChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name}="${value}" is not one of: ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name}="${value}" is not one of: ${allowed.join(', ')}. Set it to one of those, or unset it to use queries.yaml's choice.`);
   return value as T;
 }
 
-function fieldName(p: PropertyKey[]): string {
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('') || '(top level)';
+/** The fields allowed in the mapping at a path of queries.yaml, for unknown-key messages. */
+function knownKeys(p: readonly PropertyKey[]): readonly string[] | undefined {
+  if (p.length === 0) return ['defaults', 'queries'];
+  if (p.length === 1 && p[0] === 'defaults') return Object.keys(Defaults.shape);
+  if (p.length === 2 && p[0] === 'queries') return Object.keys(QueryConfig.shape);
+  if (p.length === 3 && p[1] === 'prices') return ['input', 'output'];
+  return undefined;
 }
 
-/** Where in the file a field is: its value (or key), or the nearest existing parent when it is missing. */
-function offsetOf(root: Node | null, p: PropertyKey[], prefer: 'key' | 'value'): number {
-  let node: unknown = root;
-  let offset = (root as Node | null)?.range?.[0] ?? 0;
-  for (const [i, key] of p.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-      if (!pair) break;
-      const last = i === p.length - 1;
-      offset = (last && prefer === 'value' && (pair.value as Node | null)?.range?.[0]) || ((pair.key as Node).range?.[0] ?? offset);
-      node = pair.value;
-    } else if (node && typeof node === 'object' && 'items' in node && typeof key === 'number') {
-      node = (node as { items: unknown[] }).items[key];
-      if (!node) break;
-      offset = (node as Node).range?.[0] ?? offset;
-    } else break;
-  }
-  return offset;
+function enumNoun(p: readonly PropertyKey[]): string | undefined {
+  const last = p.at(-1);
+  return last === 'search' ? 'search provider' : last === 'llm' ? 'LLM provider' : undefined;
 }
 
 /** When a query is next due: now if it has never succeeded, else its schedule after the last success. */
