@@ -129,7 +129,9 @@ async function attemptOnce(request: HttpRequest, options: HttpOptions): Promise<
 
   let text: string;
   try {
-    text = await readCapped(response, options.maxBytes ?? DEFAULTS.maxBytes, provider);
+    // A server may echo the key back (in an error page, or inside a "successful" answer): it is
+    // redacted here, before the text can reach a message, the cache, a session or another request.
+    text = redactText(await readCapped(response, options.maxBytes ?? DEFAULTS.maxBytes, provider), options);
   } catch (error) {
     if (error instanceof HttpError) throw error;
     if (options.signal?.aborted && !timeout.aborted) throw new HttpError(provider, 'request cancelled', { retryable: false, cause: error });
@@ -144,7 +146,7 @@ async function attemptOnce(request: HttpRequest, options: HttpOptions): Promise<
     throw new HttpError(provider, `${describeStatus(status)}${apiMessage(text)}`, { status, retryable, retryAfterMs });
   }
   try {
-    return { status: response.status, data: JSON.parse(text), fromCache: false };
+    return { status: response.status, data: redactValue(JSON.parse(text), options), fromCache: false };
   } catch {
     const type = response.headers.get('content-type') ?? 'no content type';
     // A 200 with an HTML error page, or a body cut short, is a fault of the moment: retry it.
@@ -220,9 +222,30 @@ function hasSecrets(options: HttpOptions): boolean {
   return (options.secrets ?? []).some((s) => s.length > 0);
 }
 
+function secretsOf(options: HttpOptions): string[] {
+  return (options.secrets ?? []).filter((s) => s.length >= 4);
+}
+
+function redactText(text: string, options: HttpOptions): string {
+  for (const secret of secretsOf(options)) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
+  return text;
+}
+
+/** The parsed answer with every secret redacted, in keys and values (JSON escapes like \u0041 can hide one from the raw text). */
+function redactValue(value: unknown, options: HttpOptions): unknown {
+  if (!secretsOf(options).length) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactText(v, options);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactText(k, options), walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
 /** Keys must never reach a message, a log or a file: scrub every configured secret. */
 function scrub(error: unknown, options: HttpOptions): unknown {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const secrets = secretsOf(options);
   if (!(error instanceof Error) || !secrets.length) return error;
   let message = error.message;
   for (const secret of secrets) message = message.split(secret).join('[redacted]');
