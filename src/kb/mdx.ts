@@ -361,15 +361,24 @@ export function isInertMdx(source: string): boolean {
   return inertTree(tree);
 }
 
-function inertTree(node: unknown): boolean {
-  if (!node || typeof node !== 'object') return false;
+/**
+ * How deep the body's markdown may nest (node levels below the root). Hostile text can nest far
+ * deeper (500 `>` make 500 blockquotes), and each level becomes one level of nested JSX calls in
+ * the compiled module, which the bundler's native parser (Rolldown, in `astro build`) recurses
+ * through: a few hundred levels crash the whole build with a stack overflow (SIGSEGV). Real
+ * prose stays far below this; deeper text is shown literally (the fallback is flat).
+ */
+const MAX_NESTING = 48;
+
+function inertTree(node: unknown, depth = 0): boolean {
+  if (!node || typeof node !== 'object' || depth > MAX_NESTING) return false;
   const n = node as { type?: unknown; url?: unknown; children?: unknown };
   if (typeof n.type !== 'string' || !ALLOWED_NODES.has(n.type)) return false;
   // Sätteri may link an http(s) URL that WHATWG URL cannot parse (e.g. `www.x.com` followed
   // by letters of other scripts); its scheme is still http(s), which is what matters here.
   if (n.type === 'link' && (typeof n.url !== 'string' || !/^https?:\/\//i.test(n.url))) return false;
   if (n.children === undefined) return true;
-  return Array.isArray(n.children) && n.children.every(inertTree);
+  return Array.isArray(n.children) && n.children.every((child) => inertTree(child, depth + 1));
 }
 
 // ---------------------------------------------------------------------------------------------
