@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDue } from '../src/kb/runner.ts';
-import { sendJson, startLoopback } from '../tests/support/loopback.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const { values } = parseArgs({
   options: {
@@ -25,23 +26,13 @@ const latency = Number(values.latency);
 const concurrency = Number(values.concurrency);
 const steps = Number(values.steps);
 
-let inFlight = 0;
-let peak = 0;
-const api = await startLoopback(async (_req, res, recorded) => {
-  inFlight++;
-  peak = Math.max(peak, inFlight);
-  await new Promise((r) => setTimeout(r, latency));
-  inFlight--;
-  const q = (recorded.json as { query: string }).query;
-  sendJson(res, 200, {
-    results: Array.from({ length: 6 }, (_, i) => ({
-      title: `${q}: finding ${i + 1}`,
-      url: `https://bench.example.org/${encodeURIComponent(q)}/${i}`,
-      content: `Output of the material grew ${10 + i}% in 2025, and imports fell to ${1000 + i * 37} tonnes, according to the survey on ${q}.`,
-      score: 1 - i / 10,
-    })),
-  });
+// The API runs in a child process: its latency must not wait on this process's CPU work.
+const server = spawn(process.execPath, [fileURLToPath(new URL('./bench-search-server.ts', import.meta.url)), String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const apiUrl = await new Promise<string>((resolve, reject) => {
+  server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+  server.once('exit', (code) => reject(new Error(`bench search server exited (${code})`)));
 });
+const api = { url: apiUrl, close: async () => void server.kill() };
 
 const content = await mkdtemp(path.join(os.tmpdir(), 'kb-bench-'));
 try {
@@ -66,6 +57,7 @@ try {
   const warm = await runDue({ contentDir: content, env, force: true });
   const warmMs = performance.now() - t1;
 
+  const { peak } = (await (await fetch(`${api.url}/stats`)).json()) as { peak: number };
   const failed = [...cold.outcomes, ...warm.outcomes].filter((o) => o.outcome === 'failed');
   const rows: [string, string][] = [
     ['queries × steps', `${queries} × ${steps} = ${calls} search calls`],

@@ -455,6 +455,14 @@ function validate(value: unknown, where: string): Session {
   return clean(result.data) as Session;
 }
 
+/**
+ * The session exactly as any reader will get it back from its file (what `sessionToMdx` writes
+ * and checks), without parsing the file again.
+ */
+export function storedSession(session: Session): Session {
+  return validate(clean(session), 'storedSession');
+}
+
 /** The section wrappers are the only JSX in a session file, written here, never from input. */
 function section(part: 'summary' | 'analysis', body: string): string {
   return `<section data-kb-part="${part}">\n\n${body}${body ? '\n' : ''}</section>\n`;

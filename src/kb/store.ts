@@ -5,7 +5,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { pidAlive } from './lock.ts';
-import { mdxToSession, sessionToMdx } from './mdx.ts';
+import { mdxToSession, sessionToMdx, storedSession } from './mdx.ts';
 import type { Session } from './session.ts';
 
 export interface StoredSession {
@@ -159,7 +159,7 @@ export async function writeSession(contentDir: string, session: Session): Promis
   const text = sessionToMdx(session);
   const firstPath = sessionPath(contentDir, session);
   // What any reader will get back from the file: the session in its stored form.
-  const stored = mdxToSession(text, firstPath);
+  const stored = storedSession(session);
 
   const sameIdElsewhere = async (found: StoredSession | undefined): Promise<WriteResult | undefined> => {
     if (!found) return undefined;
