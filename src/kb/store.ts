@@ -59,7 +59,7 @@ export async function readSession(file: string): Promise<Session> {
 }
 
 /** Every session file under `<contentDir>/briefings` (not temp files or dotfiles). */
-async function sessionFiles(contentDir: string): Promise<string[]> {
+export async function sessionFiles(contentDir: string): Promise<string[]> {
   const root = briefingsDir(contentDir);
   let entries;
   try {

@@ -1,6 +1,6 @@
 // `kb verify`: checks the whole content folder — queries.yaml, every session file, runs.jsonl —
 // and reports every problem at once, each as `file:line: field: what is wrong. What to do.`
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -9,7 +9,7 @@ import { explainIssue, fieldName, offsetOf } from './explain.ts';
 import { mdxToSession } from './mdx.ts';
 import { RunLogEntry, runLogPath } from './runlog.ts';
 import { Session } from './session.ts';
-import { sessionFileName } from './store.ts';
+import { sessionFileName, sessionFiles } from './store.ts';
 
 export interface Problem {
   level: 'error' | 'warning';
@@ -37,23 +37,6 @@ const FIX_SESSION = 'Fix the frontmatter by hand, or delete the file and import 
 const require = createRequire(import.meta.url);
 /** js-yaml 4, the parser Astro and mdx.ts read frontmatter with, so verify reads the same data. */
 const jsYaml = require('js-yaml') as { load(source: string): unknown };
-
-/** Every `.mdx` under `<content>/briefings`, as store.ts lists them (no dotfiles or temp files). */
-async function sessionFiles(contentDir: string): Promise<string[]> {
-  const root = path.join(contentDir, 'briefings');
-  let entries;
-  try {
-    entries = await readdir(root, { recursive: true, withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.mdx') && !entry.name.startsWith('.'))
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .filter((file) => !path.relative(root, file).split(path.sep).some((part) => part.startsWith('.')))
-    .sort();
-}
 
 const FRONTMATTER = /^(\uFEFF?---[ \t]*\r?\n)([\s\S]*?)(?:^|\r?\n)---[ \t]*(?:\r?\n|$)/m;
 
