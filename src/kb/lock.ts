@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeNewFileDurably } from './durable.ts';
 
 export interface LockInfo {
   pid: number;
@@ -72,13 +73,7 @@ export async function acquireContentLock(contentDir: string, command: string): P
 async function createExclusive(file: string, text: string): Promise<boolean> {
   const temp = path.join(path.dirname(file), `.kb.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileDurably(temp, text);
     try {
       await link(temp, file);
       return true;

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { writeNewFileDurably } from './durable.ts';
 import { pidAlive } from './lock.ts';
 import { mdxToSession, sessionToMdx, storedSession } from './mdx.ts';
 import type { Session } from './session.ts';
@@ -181,13 +182,7 @@ export async function writeSession(contentDir: string, session: Session): Promis
   const candidates = fileNameCandidates(stored);
   const temp = path.join(dir, `.${candidates[0]}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileDurably(temp, text);
     for (const name of candidates) {
       const target = path.join(dir, name);
       if (await publish(temp, target)) {
