@@ -17,6 +17,7 @@ import { htmlToHast, markdownToHast, mdxToHast } from 'satteri';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { _internal, isInertMdx, mdxToSession, safeMdx, sessionToMdx } from './mdx.ts';
 import { Session, type Session as SessionType } from './session.ts';
+import { canonical } from '../../tests/security/properties.ts';
 
 // Fixed seed for repeatable runs; KB_FC_SEED / KB_FC_RUNS explore further (e.g. 50 seeds × 2000).
 const FC = { seed: Number(process.env.KB_FC_SEED ?? 4242), numRuns: Number(process.env.KB_FC_RUNS ?? 300) };
@@ -281,19 +282,6 @@ const sessionArb = fc
   // Optional keys present with the value undefined must be dropped, not break the YAML dump.
   .chain((s) => fc.constantFrom(s, { ...s, title: undefined }, { ...s, summary: undefined, providers: undefined }))
   .map((s) => s as SessionType);
-
-/** What a session is once stored: strings well-formed, undefined keys dropped, zod's output. */
-function canonical(session: SessionType): SessionType {
-  const deep = (v: unknown): unknown =>
-    typeof v === 'string'
-      ? v.toWellFormed()
-      : Array.isArray(v)
-        ? v.map(deep)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, deep(x)]))
-          : v;
-  return deep(Session.parse(deep(session))) as SessionType;
-}
 
 const baseSession: SessionType = {
   id: '8e0c65b3-0d2f-48bd-bf11-594d2ccc9279',

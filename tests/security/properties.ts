@@ -48,7 +48,7 @@ export const sessionArb = fc
   .map((s) => s as Session);
 
 /** What a session reads back as: strings well-formed, undefined dropped, zod's output. */
-function canonical(session: Session): Session {
+export function canonical(session: Session): Session {
   const deep = (v: unknown): unknown =>
     typeof v === 'string'
       ? v.toWellFormed()
