@@ -6,7 +6,8 @@ import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ConfigError, isDue, loadConfig, nextDue, type Config, type Query } from './config.ts';
 import { createResponseCache, httpStats, type HttpOptions } from './http.ts';
-import { listSessions, sweepTempFiles, writeSession } from './store.ts';
+import { listSessions, sweepTempFiles, writeSession, type WriteResult } from './store.ts';
+import { startSessionWriter } from './write-worker.ts';
 import { acquireContentLock } from './lock.ts';
 import { appendRunLog } from './runlog.ts';
 import { limitSearch, RunFailure, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
@@ -18,6 +19,8 @@ import { extractiveAnalyst } from './pipeline/extractive.ts';
 import { createModelPlanner } from './pipeline/model-planner.ts';
 import { createModelAnalyst } from './pipeline/model-analyst.ts';
 import type { Session } from './session.ts';
+import { appendRunRecord, runRecordOf } from './runlog.ts';
+import { formatShard, inShard, type Shard } from './shard.ts';
 
 export interface RunOptions {
   contentDir: string;
@@ -35,6 +38,8 @@ export interface RunOptions {
   stages?: (query: Query) => Promise<Stages>;
   http?: Partial<HttpOptions>;
   onEvent?: (event: RunnerEvent) => void;
+  /** Run only this shard's stable share of the selected queries (`kb run --shard i/n`). */
+  shard?: Shard;
 }
 
 export type Outcome = 'published' | 'failed' | 'not-due' | 'would-run';
@@ -77,7 +82,7 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   const calls = { ...httpStats };
   const config = await loadConfig(options.contentDir, env);
   if (!config) throw new ConfigError(`${path.join(options.contentDir, 'queries.yaml')} does not exist. Create it to say which questions to run (see docs/configuration.md).`);
-  const selected = select(config, options.only);
+  const selected = select(config, options.only).filter((q) => inShard(q.id, options.shard));
 
   // One writer at a time: a second `kb run` on this content is refused, a dead one's lock is
   // taken over, and its half-written temp files are cleared before any work starts.
@@ -85,7 +90,10 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   const release = options.dryRun ? undefined : await acquireContentLock(options.contentDir, 'kb run');
   try {
     if (!options.dryRun) await sweepTempFiles(options.contentDir);
-    return await runLocked(options, config, selected, env, now, startedAt, calls);
+    const summary = await runLocked(options, config, selected, env, now, startedAt, calls);
+    // The run's own line in runs.jsonl, after its query lines: what ran, what failed, what waited.
+    if (!options.dryRun) await appendRunRecord(options.contentDir, runRecordOf(summary, { shard: options.shard && formatShard(options.shard), forced: options.force, env }));
+    return summary;
   } finally {
     await release?.();
   }
@@ -110,15 +118,23 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
   } else {
     const makeStages = options.stages ?? stageFactory(config, options, env);
     const queries = pLimit(config.concurrency);
-    await Promise.all(
-      toRun.map((p) =>
-        queries(async () => {
-          const outcome = await runOne(p.query, makeStages, config, options, run, now);
-          outcomes.push(outcome);
-          options.onEvent?.({ type: 'done', outcome });
-        }),
-      ),
-    );
+    // With several queries in flight, sessions are serialised on a worker thread so this
+    // thread stays free to send the next requests; one query needs no thread.
+    const writer = toRun.length > 1 ? startSessionWriter() : undefined;
+    const write = writer ? writer.write : writeSession;
+    try {
+      await Promise.all(
+        toRun.map((p) =>
+          queries(async () => {
+            const outcome = await runOne(p.query, makeStages, config, options, run, now, write);
+            outcomes.push(outcome);
+            options.onEvent?.({ type: 'done', outcome });
+          }),
+        ),
+      );
+    } finally {
+      await writer?.close();
+    }
   }
   // Report in config order, whatever order the queries finished in.
   const order = new Map(config.queries.map((q, i) => [q.id, i]));
@@ -133,7 +149,7 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
   };
 }
 
-async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, config: Config, options: RunOptions, run: string, now: () => Date): Promise<QueryOutcome> {
+async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, config: Config, options: RunOptions, run: string, now: () => Date, write: (contentDir: string, session: Session) => Promise<WriteResult>): Promise<QueryOutcome> {
   const started = performance.now();
   const base = { id: query.id, question: query.question, providers: describeProviders(query) };
   options.onEvent?.({ type: 'query', id: query.id });
@@ -149,7 +165,7 @@ async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, c
     await appendRunLog(options.contentDir, { run, at: now().toISOString(), query: query.id, outcome: 'failed', error: message, durationMs, ...tokens });
     return { ...base, outcome: 'failed', error: message, durationMs, ...tokens };
   }
-  const { path: file } = await writeSession(options.contentDir, session);
+  const { path: file } = await write(options.contentDir, session);
   const m = session.metrics ?? {};
   const relative = path.relative(options.contentDir, file);
   await appendRunLog(options.contentDir, {
