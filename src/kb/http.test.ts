@@ -263,6 +263,31 @@ describe('fetchJson', () => {
     expect(error.message).toBe('testapi: request cancelled');
   });
 
+  it('holds the provider\'s concurrency slot only while a request is on the wire: not for the cache, not between retries', async () => {
+    const server = await serve(inSequence((_req, res) => sendJson(res, 503, { error: 'busy' }), (_req, res) => sendJson(res, 200, { ok: 1 })));
+    let inSlot = false;
+    let attempts = 0;
+    const seen: string[] = [];
+    const gate = async <T,>(attempt: () => Promise<T>) => {
+      attempts++;
+      inSlot = true;
+      try {
+        return await attempt();
+      } finally {
+        inSlot = false;
+      }
+    };
+    const cache = {
+      get: async () => void seen.push(`cache get in slot: ${inSlot}`),
+      set: async () => void seen.push(`cache set in slot: ${inSlot}`),
+    };
+    const sleep = async () => void seen.push(`retry wait in slot: ${inSlot}`);
+    const response = await fetchJson({ url: `${server.url}/q`, body: { q: 1 } }, fast({ gate, cache, sleep }));
+    expect(response.data).toEqual({ ok: 1 });
+    expect(attempts).toBe(2);
+    expect(seen).toEqual(['cache get in slot: false', 'retry wait in slot: false', 'cache set in slot: false']);
+  });
+
   it('reads the API message from nested error shapes (Brave, Tavily)', async () => {
     const server = await serve(
       inSequence(

@@ -30,6 +30,12 @@ export interface HttpOptions {
   secrets?: string[];
   /** Test seam: how to wait between attempts. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The provider's concurrency limit. Only the network attempt holds a slot: cache reads and
+   * writes and the waits between retries do not, so they never idle a slot another request
+   * could use.
+   */
+  gate?: <T>(attempt: () => Promise<T>) => Promise<T>;
 }
 
 export interface HttpResponse {
@@ -67,7 +73,7 @@ export async function fetchJson(request: HttpRequest, options: HttpOptions): Pro
   }
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await attemptOnce(request, options);
+      const response = await (options.gate ? options.gate(() => attemptOnce(request, options)) : attemptOnce(request, options));
       if (key) await options.cache!.set(key, response.data);
       return response;
     } catch (error) {

@@ -10,7 +10,7 @@ import { listSessions, sweepTempFiles, writeSession, type WriteResult } from './
 import { startSessionWriter } from './write-worker.ts';
 import { acquireContentLock } from './lock.ts';
 import { appendRunLog } from './runlog.ts';
-import { limitSearch, RunFailure, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
+import { RunFailure, runQuery, type RunEvent, type Stages } from './pipeline/run.ts';
 import { createSearchProvider } from './providers/search/index.ts';
 import { createLlmProvider } from './providers/llm/index.ts';
 import type { LlmProvider, SearchProvider } from './providers/types.ts';
@@ -214,8 +214,9 @@ export function describeProviders(query: Query): string {
 
 /**
  * Providers are made once per run and shared by every query that uses them, behind one
- * concurrency limit each, so the corpus index is built once and an API sees at most
- * `concurrency` requests at a time from this run.
+ * concurrency limit each (`gate`: it holds a slot only while a request is on the wire), so the
+ * corpus index is built once and an API sees at most `concurrency` requests at a time from
+ * this run.
  */
 function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEnv) {
   const http: Partial<HttpOptions> = {
@@ -230,7 +231,7 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
   return async (query: Query): Promise<Stages> => {
     let search = searches.get(query.search);
     if (!search) {
-      search = createSearchProvider(query.search, env, { contentDir: options.contentDir, http }).then((p) => limitSearch(p, limitFor(`search:${query.search}`)));
+      search = createSearchProvider(query.search, env, { contentDir: options.contentDir, http: { ...http, gate: limitFor(`search:${query.search}`) } });
       searches.set(query.search, search);
     }
     if (query.llm === 'extractive') {
@@ -239,9 +240,7 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
     const key = `${query.llm}:${query.model ?? ''}`;
     let llm = llms.get(key);
     if (!llm) {
-      const raw = createLlmProvider(query.llm, env, { model: query.model, http });
-      const limit = limitFor(`llm:${query.llm}`);
-      llm = { name: raw.name, model: raw.model, complete: (request) => limit(() => raw.complete(request)) };
+      llm = createLlmProvider(query.llm, env, { model: query.model, http: { ...http, gate: limitFor(`llm:${query.llm}`) } });
       llms.set(key, llm);
     }
     const planner = createModelPlanner(llm);

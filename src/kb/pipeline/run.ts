@@ -1,7 +1,6 @@
 // One research run per query: plan → search → analyse → Session → file. Runs many queries at
 // once within per-provider concurrency limits; a query that fails is logged, never published.
 import { randomUUID } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Query } from '../config.ts';
 import { deriveStatus, type Session, type Step } from '../session.ts';
 import type { SearchProvider, Usage } from '../providers/types.ts';
@@ -141,10 +140,3 @@ function normaliseUrl(url: string): string {
     return url.trim();
   }
 }
-
-/** Wraps a provider so that all queries share its concurrency limit. */
-export function limitSearch(provider: SearchProvider, limit: LimitFunction): SearchProvider {
-  return { name: provider.name, search: (q, o) => limit(() => provider.search(q, o)) };
-}
-
-export { pLimit };
