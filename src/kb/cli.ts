@@ -16,6 +16,10 @@ Commands:
   list           the questions, their last session, and when each is next due
   verify         check queries.yaml, every session file and runs.jsonl; list every problem
   doctor         check the config, the provider keys, and that each endpoint answers
+  merge DIR…     add the new sessions and run-log lines of shard folders (kb run --shard) to
+                 the content folder; never overwrites a file
+  summary FILE…  render kb run --json outputs (one per shard) as a Markdown job summary,
+                 or with --commit as the commit message for the new sessions
 
 Options:
   --content DIR  the knowledge base's content folder (default: content/)
@@ -25,6 +29,8 @@ Options:
   --dry-run      kb run: show what would run and with which providers; call nothing
   --no-cache     kb run: do not reuse cached provider answers
   --json         kb run: print a machine-readable summary at the end
+  --shard I/N    kb run: run only shard I of N, a stable share of the queries by id
+  --commit       kb summary: print the commit message (nothing when no query ran)
   --verbose      show full errors and the Astro build log
   --help         show this help`;
 
@@ -43,6 +49,7 @@ interface RunCommandOptions extends Options {
   dryRun: boolean;
   cache: boolean;
   json: boolean;
+  shard?: string;
 }
 
 type Print = (line: string) => void;
@@ -63,6 +70,8 @@ export async function main(argv: string[], print: Print = console.log, printErro
         'dry-run': { type: 'boolean', default: false },
         'no-cache': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        shard: { type: 'string' },
+        commit: { type: 'boolean', default: false },
       },
     });
     verbose = values.verbose;
@@ -75,7 +84,7 @@ export async function main(argv: string[], print: Print = console.log, printErro
     switch (command) {
       case 'run':
         noExtraArgs('run', args);
-        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json }, print, printError);
+        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard }, print, printError);
       case 'doctor':
         noExtraArgs('doctor', args);
         return await doctorCommand(options, print);
@@ -87,6 +96,10 @@ export async function main(argv: string[], print: Print = console.log, printErro
         return await listCommand(args, options, print);
       case 'verify':
         return await verifyCommand(args, options, print, printError);
+      case 'merge':
+        return await mergeCommand(args, options, print);
+      case 'summary':
+        return await summaryCommand(args, values.commit, print, printError);
       default:
         throw new UsageError(`unknown command "${command}". Run kb --help to see the commands.`);
     }
@@ -190,7 +203,9 @@ async function runCommand(options: RunCommandOptions, print: Print, printError: 
   const { createProgress } = await import('./progress.ts');
   // With --json, stdout carries only the summary; progress goes to stderr.
   const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
-  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress });
+  // A bad --shard is refused before any work starts.
+  const shard = options.shard === undefined ? undefined : (await import('./shard.ts')).parseShard(options.shard);
+  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard });
   if (options.json) {
     print(JSON.stringify(summary, null, 2));
   } else {
@@ -201,6 +216,32 @@ async function runCommand(options: RunCommandOptions, print: Print, printError: 
     if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
   }
   return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
+}
+
+async function mergeCommand(dirs: string[], options: Options, print: Print) {
+  if (!dirs.length) throw new UsageError('kb merge needs at least one shard folder: kb merge DIR… (each holds briefings/ and runs.jsonl from a kb run --shard)');
+  for (const dir of dirs) {
+    const stats = await stat(dir).catch(() => undefined);
+    if (!stats?.isDirectory()) throw new UsageError(`kb merge: the shard folder ${dir} does not exist`);
+  }
+  await requireContentDir(options.content);
+  const { mergeShards } = await import('./shard.ts');
+  const result = await mergeShards(options.content, dirs);
+  for (const file of result.added) print(`added ${path.join(options.content, file)}`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  print(`merged ${plural(dirs.length, 'shard')}: ${plural(result.added.length, 'new session')}, ${result.unchanged.length} already present, ${plural(result.logLines, 'run-log line')}`);
+  return 0;
+}
+
+async function summaryCommand(files: string[], commit: boolean, print: Print, printError: Print) {
+  if (!files.length) throw new UsageError('kb summary needs at least one file written by kb run --json: kb summary FILE…');
+  const { commitMessage, readSummaries, summaryMarkdown } = await import('./summary.ts');
+  const inputs = await readSummaries(files);
+  // A shard that stopped early must not hide what the others did: its file is reported, not fatal.
+  for (const i of inputs) if (i.problem) printError(`kb: ${i.file}: ${i.problem}`);
+  const text = commit ? commitMessage(inputs) : summaryMarkdown(inputs);
+  if (text) print(text.replace(/\n$/, ''));
+  return 0;
 }
 
 async function doctorCommand(options: Options, print: Print) {

@@ -7,7 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, loadConfig } from './config.ts';
 import { explainIssue, fieldName, offsetOf } from './explain.ts';
 import { mdxToSession } from './mdx.ts';
-import { RunLogEntry, runLogPath } from './runlog.ts';
+import { runLogLineSchema, runLogPath } from './runlog.ts';
 import { Session } from './session.ts';
 import { sessionFileName, sessionFiles } from './store.ts';
 
@@ -152,7 +152,7 @@ export async function verifyContent(contentDir: string, env: NodeJS.ProcessEnv =
         }
         return;
       }
-      const parsed = RunLogEntry.safeParse(json);
+      const parsed = runLogLineSchema(json).safeParse(json);
       if (!parsed.success) {
         const what = parsed.error.issues
           .flatMap((issue) => explainIssue(issue, { data: json }))
