@@ -82,7 +82,7 @@ queries:
 `;
     const lines = errorOf(text).split('\n');
     expect(lines).toEqual([
-      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, concurrency, prices.`,
+      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, concurrency, prices.`,
       `${FILE}:4:9: queries[0].id: "Rare Earths": must be lowercase letters, digits and single hyphens (it names the folder and the URL).`,
       `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1").`,
       `${FILE}:11:5: queries[3].question: is missing; it is required (text).`,

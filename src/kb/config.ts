@@ -35,6 +35,8 @@ const providerFields = {
   steps: z.number().int().min(1).max(8).optional(),
   maxResults: z.number().int().min(1).max(20).optional(),
   schedule: Schedule.optional(),
+  /** A second model pass revises or drops claims the grounding check finds unsupported (docs/grounding.md). */
+  verify: z.boolean().optional(),
 };
 
 const QueryConfig = z.strictObject({
@@ -80,6 +82,8 @@ export interface Query {
   search: SearchProviderName;
   llm: LlmProviderName;
   model?: string;
+  /** Set only when on: run the grounding verify pass after the analyst. */
+  verify?: true;
 }
 
 export interface Config {
@@ -167,6 +171,7 @@ function resolve(config: ConfigFile, file: string, env: NodeJS.ProcessEnv): Conf
       search: search ?? q.search ?? d.search ?? 'corpus',
       llm: llm ?? q.llm ?? d.llm ?? 'extractive',
       model: model ?? q.model ?? d.model,
+      ...((q.verify ?? d.verify) ? { verify: true as const } : {}),
     })),
   };
 }

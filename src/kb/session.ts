@@ -66,6 +66,40 @@ export const Metrics = z.strictObject({
   duplicatesRemoved: z.number().int().nonnegative().optional(),
 });
 
+// --- grounding (issue 8): how much of the prose rests on the session's own results. Counts only;
+// the per-claim detail is recomputed from the session by src/kb/grounding/ wherever it is shown.
+const count = z.number().int().nonnegative();
+const GroundingTally = { claims: count, supported: count, unsupported: count, uncited: count, score: z.number().min(0).max(1) };
+
+/** What the optional second model pass (`verify: true`) changed: recorded, never hidden. */
+export const GroundingVerify = z.strictObject({
+  model: z.string().optional(),
+  /** The first draft's counts; the record's own counts are those of the text as published. */
+  before: z.strictObject(GroundingTally),
+  revised: count,
+  dropped: count,
+  /** Each claim the pass was asked about, and what became of it (texts clipped). */
+  changes: z.array(z.strictObject({ action: z.enum(['revised', 'dropped', 'kept']), before: z.string(), after: z.string().optional() })).max(50),
+  inputTokens: count.optional(),
+  outputTokens: count.optional(),
+  /** The pass failed or its answer was unusable; the first draft was published as it was. */
+  error: z.string().optional(),
+});
+
+export const Grounding = z.strictObject({
+  /** The checker version that made this record (src/kb/grounding GROUNDING_VERSION). */
+  version: z.number().int().positive(),
+  ...GroundingTally,
+  figures: count,
+  /** `[n]` in the prose that point at a result, and ones that point at nothing. */
+  citations: z.strictObject({ resolved: count, unresolved: count }),
+  /** Places that name an outlet, e.g. "(Reuters, November 2025)", where a citation should be. */
+  namedSources: count.optional(),
+  notes: z.array(z.string()).max(10).optional(),
+  verify: GroundingVerify.optional(),
+});
+// --- end grounding
+
 export const SessionStatus = z.enum(['complete', 'partial', 'failed']);
 
 const sessionFields = {
@@ -83,6 +117,7 @@ const sessionFields = {
   providers: Providers.optional(),
   provenance: Provenance.optional(),
   metrics: Metrics.optional(),
+  grounding: Grounding.optional(),
 };
 
 /** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */
@@ -105,6 +140,8 @@ export type Providers = z.infer<typeof Providers>;
 export type Provenance = z.infer<typeof Provenance>;
 export type Metrics = z.infer<typeof Metrics>;
 export type SessionStatus = z.infer<typeof SessionStatus>;
+export type Grounding = z.infer<typeof Grounding>;
+export type GroundingVerify = z.infer<typeof GroundingVerify>;
 export type Session = z.infer<typeof Session>;
 export type SessionInput = z.infer<typeof SessionInput>;
 

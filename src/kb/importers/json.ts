@@ -3,6 +3,7 @@
 import { z } from 'astro/zod';
 import { Session, SessionInput, deriveStatus, describeIssues } from '../session.ts';
 import { ImportError, baseName, normaliseDeep, querySlugFor } from './common.ts';
+import { withGrounding } from '../grounding/index.ts';
 
 export interface JsonImportOptions {
   /** sha256 of the file's bytes, recorded in provenance when the input has none. */
@@ -69,7 +70,8 @@ export function parseSessionJson(value: unknown, file: string, options: JsonImpo
       problems.push(...issueLines(checked.error).map(prefix));
       return;
     }
-    sessions.push(checked.data);
+    // Grounding (issue 8): counts recomputed here, never taken from the file; a recorded verify pass is kept.
+    sessions.push(withGrounding(checked.data));
   });
 
   if (problems.length) {

@@ -9,6 +9,7 @@
 import { Session, deriveStatus, describeIssues, type Result, type Step } from '../session.ts';
 import { ImportError, WHAT_KB_TAKES, baseName, normaliseText, querySlugFor, sha256Hex } from './common.ts';
 import { scanResultList, type ScannedRecord } from './result-list.ts';
+import { withGrounding } from '../grounding/index.ts';
 
 export interface ImportOptions {
   /** sha256 of the file's bytes; when absent, of the UTF-8 encoding of `text`. */
@@ -754,5 +755,6 @@ export function parseMicaReport(text: string, file: string, options: ImportOptio
     const problems = describeIssues(checked.error);
     throw new ImportError(file, `the report does not make a valid session:\n  ${problems.join('\n  ')}\nFix these in the export, or write the session as JSON.`, problems);
   }
-  return checked.data;
+  // Grounding (issue 8): how much of the prose rests on the export's own results.
+  return withGrounding(checked.data);
 }

@@ -5,6 +5,7 @@ import type { Query } from '../config.ts';
 import { deriveStatus, type Session, type Step } from '../session.ts';
 import type { SearchProvider, Usage } from '../providers/types.ts';
 import { checkCitations } from './citations.ts';
+import { groundDraft } from '../grounding/verify.ts';
 import type { Analyst, Planner } from './types.ts';
 
 export interface Stages {
@@ -66,8 +67,12 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
   const resultCount = steps.reduce((n, s) => n + s.results.length, 0);
   const summary = checkCitations(analysis.summary, resultCount);
   const body = checkCitations(analysis.analysis, resultCount);
-
   const model = stages.providers?.model;
+  // Grounding (issue 8): check the text against the results; with `verify`, a second model pass
+  // revises or drops unsupported claims, and `grounding.verify` records what it changed.
+  const grounded = await groundDraft({ question: query.question, steps, draft: { summary: summary.text, analysis: body.text }, verify: query.verify === true, analyst: stages.analyst, model, signal: options.signal });
+  addUsage(grounded.usage);
+
   const price = model ? options.prices?.[model] : undefined;
   const tokens = usage.inputTokens + usage.outputTokens > 0;
   const session: Session = {
@@ -75,8 +80,8 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     query: query.question,
     querySlug: query.id,
     generatedAt: now().toISOString(),
-    summary: summary.text,
-    analysis: body.text,
+    summary: grounded.summary,
+    analysis: grounded.analysis,
     tags: query.tags,
     steps,
     status: deriveStatus(steps),
@@ -91,6 +96,7 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
       citations: { resolved: summary.resolved + body.resolved, removed: (analysis.citations?.removed ?? 0) + summary.removed + body.removed },
       duplicatesRemoved,
     },
+    grounding: grounded.grounding,
   };
   return session;
 }

@@ -1,0 +1,183 @@
+// What a briefing page shows of its grounding, worked out from the session alone by the same
+// check the pipeline runs (src/kb/grounding/), so every briefing, old or new, shows it:
+//   - in the prose: each unsupported figure marked with why, and each supported claim followed by
+//     a small link to the words in the source card that support it (the render-time plugin,
+//     src/integrations/grounding.ts, places these from `planMarks`);
+//   - on the source cards: those words highlighted, with ids the links target (`highlights`);
+//   - the "Sources and evidence" panel: each source and the claims that rest on it.
+// Ids are built from integers only. Nothing here produces HTML: callers build nodes or let Astro
+// escape text.
+import { groundSession, type Claim, type GroundingInput, type GroundingReport } from '../kb/grounding/index.ts';
+
+export type { Claim, GroundingReport } from '../kb/grounding/index.ts';
+
+// Memoised by the session's steps array: the page, its cards and the prose plugin (which sees a
+// shallow copy of the session as its frontmatter) share one run of the check per build.
+const cache = new WeakMap<object, { summary?: string; analysis: string; report: GroundingReport }>();
+
+/** The grounding of a session, worked out once per build for the same session. */
+export function groundingOf(session: GroundingInput): GroundingReport {
+  const hit = cache.get(session.steps);
+  if (hit && hit.summary === session.summary && hit.analysis === session.analysis) return hit.report;
+  const report = groundSession(session);
+  cache.set(session.steps, { summary: session.summary, analysis: session.analysis, report });
+  return report;
+}
+
+export const evidenceId = (n: number, k: number) => `kb-ev-${n}-${k}`;
+export const claimId = (i: number) => `kb-claim-${i + 1}`;
+export const whyId = (i: number) => `kb-why-${i + 1}`;
+
+/** One highlighted range of a source card's title or snippet. */
+export interface Highlight {
+  field: 'title' | 'snippet';
+  start: number;
+  end: number;
+  id: string;
+}
+
+export interface PageGrounding {
+  report: GroundingReport;
+  /** Per result number: its highlighted ranges (merged, in order), each with an id. */
+  highlights: Map<number, Highlight[]>;
+  /** Per claim index (supported claims only): the highlight its link goes to. */
+  targets: Map<number, { n: number; id: string }>;
+  /** Per result number: the claims that rest on it (indices into report.claims). */
+  bySource: Map<number, number[]>;
+}
+
+/** Everything the page needs, from one run of the check. */
+const pages = new WeakMap<GroundingReport, PageGrounding>();
+
+export function pageGrounding(session: GroundingInput): PageGrounding {
+  const report = groundingOf(session);
+  const known = pages.get(report);
+  if (known) return known;
+  const spans = new Map<number, Array<{ field: 'title' | 'snippet'; start: number; end: number }>>();
+  report.claims.forEach((claim) => {
+    for (const e of claim.evidence) {
+      const list = spans.get(e.n) ?? [];
+      list.push({ field: e.field, start: e.start, end: e.end });
+      spans.set(e.n, list);
+    }
+  });
+  const highlights = new Map<number, Highlight[]>();
+  for (const [n, list] of spans) {
+    const merged: Highlight[] = [];
+    for (const field of ['title', 'snippet'] as const) {
+      const sorted = list.filter((s) => s.field === field).sort((a, b) => a.start - b.start || a.end - b.end);
+      for (const s of sorted) {
+        const last = merged.at(-1);
+        if (last && last.field === field && s.start <= last.end) last.end = Math.max(last.end, s.end);
+        else merged.push({ field, start: s.start, end: s.end, id: '' });
+      }
+    }
+    merged.forEach((h, k) => (h.id = evidenceId(n, k + 1)));
+    highlights.set(n, merged);
+  }
+  const targets = new Map<number, { n: number; id: string }>();
+  const bySource = new Map<number, number[]>();
+  report.claims.forEach((claim, i) => {
+    if (claim.status !== 'supported') return;
+    for (const n of claim.sources) bySource.set(n, [...(bySource.get(n) ?? []), i]);
+    // The link goes to the first figure that supports the claim, else its first word.
+    const n = claim.sources[0];
+    if (n === undefined) return;
+    const own = claim.evidence.filter((e) => e.n === n);
+    const first = own.find((e) => e.kind === 'figure') ?? own[0];
+    const target = first && highlights.get(n)?.find((h) => h.field === first.field && h.start <= first.start && first.end <= h.end);
+    if (target) targets.set(i, { n, id: target.id });
+  });
+  const page = { report, highlights, targets, bySource };
+  pages.set(report, page);
+  return page;
+}
+
+/** A text cut into plain and highlighted pieces, for a card to render with Astro's escaping. */
+export function segments(text: string, ranges: Highlight[]): Array<{ text: string; id?: string }> {
+  const out: Array<{ text: string; id?: string }> = [];
+  let at = 0;
+  for (const r of ranges) {
+    if (r.start < at || r.end > text.length) continue;
+    if (r.start > at) out.push({ text: text.slice(at, r.start) });
+    out.push({ text: text.slice(r.start, r.end), id: r.id });
+    at = r.end;
+  }
+  if (at < text.length) out.push({ text: text.slice(at) });
+  return out;
+}
+
+// ---- for the render-time plugin ----
+
+/**
+ * Positions in a block are counted in "dense" characters: the rendered HTML splits and spaces
+ * text differently from the markdown, and typesets it (smart quotes, "--" → "–", "..." → "…"),
+ * but it shows the same characters once white space is dropped and typography undone.
+ */
+const TYPESET: Record<string, string> = { '“': '"', '”': '"', '„': '"', '‘': "'", '’': "'", '–': '--', '—': '---', '…': '...' };
+
+/** How many dense characters one character of text stands for. */
+export function denseWidth(ch: string): number {
+  return /\s/.test(ch) ? 0 : (TYPESET[ch]?.length ?? 1);
+}
+
+export function dense(text: string): string {
+  return text.replace(/\s+/g, '').replace(/[“”„‘’–—…]/g, (ch) => TYPESET[ch]!);
+}
+
+function denseOffset(text: string, offset: number): number {
+  let n = 0;
+  for (let i = 0; i < offset && i < text.length; i++) n += denseWidth(text[i]!);
+  return n;
+}
+
+export interface PlannedBlock {
+  part: 'summary' | 'analysis';
+  /** The block's text without white space: how the plugin recognises it in the HTML. */
+  key: string;
+  /** Unsupported figures: dense range, the reason, and the marker number (for its id). */
+  marks: Array<{ start: number; end: number; why: string; k: number }>;
+  /** Supported claims: the dense offset their link goes after, and where it points. */
+  links: Array<{ at: number; claim: number; n: number; target: string }>;
+}
+
+/** Where the plugin puts markers and links, block by block, in reading order. */
+const plans = new WeakMap<GroundingReport, PlannedBlock[]>();
+
+export function planMarks(session: GroundingInput): PlannedBlock[] {
+  const { report, targets } = pageGrounding(session);
+  const known = plans.get(report);
+  if (known) return known;
+  const blocks: PlannedBlock[] = report.blocks.map((b) => ({ part: b.part, key: dense(b.text), marks: [], links: [] }));
+  let k = 0;
+  report.claims.forEach((claim: Claim, i) => {
+    const block = report.blocks[claim.block]!;
+    const planned = blocks[claim.block]!;
+    if (claim.status === 'unsupported') {
+      for (const f of claim.figures) {
+        if (f.found || !f.why) continue;
+        planned.marks.push({ start: denseOffset(block.text, f.start), end: denseOffset(block.text, f.end), why: f.why, k: k++ });
+      }
+    }
+    const target = targets.get(i);
+    if (target) planned.links.push({ at: denseOffset(block.text, claim.end), claim: i, n: target.n, target: target.id });
+  });
+  plans.set(report, blocks);
+  return blocks;
+}
+
+/** What the plugin reports back (via the frontmatter): the claims it linked and figures it marked. */
+export interface GroundingPlaced {
+  claims: number[];
+  marks: number;
+}
+
+export function readPlaced(value: unknown): GroundingPlaced {
+  const v = value as Partial<GroundingPlaced> | undefined;
+  const claims = Array.isArray(v?.claims) ? v.claims.filter((n): n is number => Number.isSafeInteger(n) && n >= 0) : [];
+  return { claims, marks: typeof v?.marks === 'number' ? v.marks : 0 };
+}
+
+/** "supported" in one line, as the page says it. */
+export const SUPPORTED_MEANS =
+  'A claim is supported when every figure it states, and enough of its key words, are found in the results it cites — or, when it cites none, in one result of this session. This is a lexical and numeric check, not fact-checking against the world.';

@@ -1,0 +1,133 @@
+// Grounding in the browser, on the seed export: imported with `kb import`, built with `kb build`
+// into a temporary folder. Its unsupported figures (the "94%" first) are marked in the prose with
+// a reason that a keyboard reaches; a supported claim's link lands on highlighted words in a
+// source card; the evidence panel and the query timeline show the score; and the page has no
+// serious or critical axe violations. Screenshots go to test-results/ for a person to look at.
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+
+const SEED = fileURLToPath(new URL('../../../shared/seeds/mica-report-us-china-rare-earths.txt', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const SLUG = 'what-is-the-import-dependency-of-the-us-on-china-for-rare-earths';
+
+describe.skipIf(!hasChromium)('grounding on the seed briefing, in the browser', () => {
+  let dir: string;
+  let pageUrl: string;
+  let queryUrl: string;
+  let browser: Browser;
+  let site: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-grounding-'));
+    const content = path.join(dir, 'content');
+    await mkdir(content, { recursive: true });
+    await kb('import', SEED, '--content', content);
+    await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
+    const [session] = (await readdir(path.join(dir, 'dist', 'q', SLUG), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    site = await serve(path.join(dir, 'dist'));
+    queryUrl = new URL(`q/${SLUG}/`, site.url).href;
+    pageUrl = new URL(`q/${SLUG}/${session}/`, site.url).href;
+    browser = await launchChromium();
+    await mkdir(SHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(url = pageUrl, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+    const page = await context.newPage();
+    page.on('close', () => void context.close());
+    await page.goto(url);
+    return page;
+  }
+
+  it('marks "94%" as unsupported, with a reason a keyboard user can reach', async () => {
+    const page = await open();
+    const marker = page.locator('.prose mark.kb-unsupported', { hasText: /^94%$/ }).first();
+    expect(await marker.count()).toBe(1);
+    expect(await page.locator('.prose mark.kb-unsupported', { hasText: /^94%$/ }).count()).toBe(2); // summary and analysis
+    expect(await marker.getAttribute('title')).toContain('“94%” appears in no result of this session');
+    // The reason is the marker's accessible description, and shows when the marker has focus.
+    const describedBy = (await marker.getAttribute('aria-describedby'))!;
+    expect(describedBy).toMatch(/^kb-why-\d+$/);
+    const why = page.locator(`#${describedBy}`);
+    expect(await why.textContent()).toContain('94%');
+    expect((await why.boundingBox())!.width).toBeLessThanOrEqual(1);
+    await marker.focus();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('94%');
+    const shown = (await why.boundingBox())!;
+    expect(shown.width).toBeGreaterThan(100);
+    expect(await why.isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'grounding-unsupported-focus.png') });
+    // Other unsupported figures of the seed are marked too; supported ones are not.
+    const marked = await page.locator('.prose mark.kb-unsupported').allTextContents();
+    expect(marked).toEqual(expect.arrayContaining(['90%', '22.93X', '$600 million']));
+    expect(marked).not.toContain('$1.6 billion');
+  });
+
+  it('links a supported claim to the highlighted words in its source card', async () => {
+    const page = await open();
+    const link = page.locator('.prose a.kb-evidence-link').first();
+    const href = (await link.getAttribute('href'))!;
+    expect(href).toMatch(/^#kb-ev-\d+-\d+$/);
+    expect(await link.getAttribute('aria-label')).toMatch(/^evidence for this claim in source \d+$/);
+    await link.click();
+    await expect.poll(() => page.evaluate(() => document.querySelector(':target')?.id)).toBe(href.slice(1));
+    const target = page.locator(':target');
+    expect(await target.evaluate((el) => el.tagName === 'MARK' && el.classList.contains('kb-evidence') && !!el.closest('li.result'))).toBe(true);
+    expect((await target.textContent())!.trim().length).toBeGreaterThan(0);
+    expect(await target.isVisible()).toBe(true);
+    // The card it lands on is the source the link names.
+    const n = /source (\d+)$/.exec((await link.getAttribute('aria-label'))!)![1];
+    expect(await target.evaluate((el) => el.closest('li.result')!.id)).toBe(`kb-source-${n}`);
+    await page.screenshot({ path: path.join(SHOTS, 'grounding-evidence-target.png') });
+    // Every in-page link on the page resolves.
+    const fragments = await page.locator('a[href^="#"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+    const missing = await page.evaluate((hrefs) => hrefs.filter((h) => !document.getElementById(decodeURIComponent(h.slice(1)))), fragments);
+    expect(missing).toEqual([]);
+  });
+
+  it('shows the sources-and-evidence panel with the score, the outlets named instead of cited, and the unsupported claims', async () => {
+    const page = await open();
+    const panel = page.locator('#kb-evidence');
+    const text = (await panel.textContent())!.replace(/\s+/g, ' ');
+    expect(text).toContain('Sources and evidence');
+    expect(text).toMatch(/\d+% of claims supported: \d+ of \d+ claims; \d+ unsupported, \d+ uncited\./);
+    expect(text).toMatch(/Outlets named instead of cited\s*\d+/);
+    expect(text).toContain('yet it states');
+    expect(text).toContain('“94%” appears in no result of this session');
+    expect(await panel.locator('a[href="#kb-grounding-how"]').count()).toBe(1);
+    await panel.screenshot({ path: path.join(SHOTS, 'grounding-panel.png') });
+  });
+
+  it('shows the grounding score on the query timeline', async () => {
+    const page = await open(queryUrl);
+    const table = page.locator('.kb-trend-table');
+    expect(await table.locator('tbody tr').count()).toBe(1);
+    expect((await table.locator('tbody tr td').first().textContent())!.trim()).toMatch(/^\d+%$/);
+    expect(await page.locator('.kb-grounding-chip').first().textContent()).toMatch(/^grounding \d+%$/);
+    await page.locator('.kb-grounding-trend').screenshot({ path: path.join(SHOTS, 'grounding-timeline.png') });
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`has no serious or critical accessibility violations on the seed briefing (${scheme})`, async () => {
+      const page = await open(pageUrl, scheme);
+      await page.locator('.prose mark.kb-unsupported').first().focus();
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
+    }, 120_000);
+  }
+});
+
+if (!hasChromium) console.warn(chromiumMissing);
