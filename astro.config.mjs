@@ -2,9 +2,6 @@
 // KB_SITE / KB_BASE let the same build serve from a GitHub Pages project path, e.g.
 // KB_SITE=https://acme.github.io KB_BASE=/briefings/.
 import { defineConfig } from 'astro/config';
-import mdx from '@astrojs/mdx';
-import { satteri } from '@astrojs/markdown-satteri';
-import { citationLinks } from './src/integrations/citations.ts';
 import sitemap from '@astrojs/sitemap';
 import pagefind from './src/integrations/pagefind.ts';
 
@@ -17,11 +14,14 @@ export default defineConfig({
   base,
   trailingSlash: 'always',
   build: { format: 'directory' },
+  // Pages whose getStaticPaths gives a cacheKey (briefings, comparisons, question timelines) are
+  // copied from the last build while their sessions are unchanged: docs/performance.md.
+  experimental: { incrementalBuild: true },
   // The sitemap needs absolute URLs, so it is only written when KB_SITE gives the origin
   // (<base>sitemap-index.xml and sitemap-0.xml); the 404 page is left out.
-  // Citations `[n]` in briefings become links to their source cards at render time, so every
-  // stored session gets them, old files included.
-  integrations: [mdx({ processor: satteri({ hastPlugins: [citationLinks] }) }), ...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind()],
+  // Sessions are read from the content folder by the pages (src/lib/sessions.ts), not compiled
+  // as MDX modules, and their prose is rendered by src/lib/prose.ts: see docs/performance.md.
+  integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind()],
   vite: {
     build: {
       rolldownOptions: {

@@ -25,16 +25,19 @@ interface AstroData {
 type Ancestor = { type: string; tagName?: string; name?: string | null; attributes?: Array<{ type: string; name?: string; value?: unknown }> };
 
 export const citationLinks: HastPluginEntry = (factory: PluginFactoryContext) => {
-  const astro = (factory.data as { astro?: AstroData }).astro;
-  const frontmatter = astro?.frontmatter;
+  const data = factory.data as { astro?: AstroData; kbPart?: unknown };
+  const frontmatter = data.astro?.frontmatter;
   const count = countCitable(frontmatter?.steps);
   if (!frontmatter || count === 0) return null;
-  const map: CitationMap = {};
+  // A briefing rendered part by part (src/lib/prose.ts) names the part in the data bag and
+  // shares one map across the parts, so the k in each id keeps counting.
+  const given = data.kbPart === 'summary' || data.kbPart === 'analysis' ? data.kbPart : undefined;
+  const map: CitationMap = (frontmatter.kbCitations as CitationMap | undefined) ?? {};
   return {
     name: 'kb-citation-links',
     text(node: Readonly<Text>, ctx) {
       if (!/\[\d/.test(node.value)) return;
-      let part: 'summary' | 'analysis' | undefined;
+      let part: 'summary' | 'analysis' | undefined = given;
       for (let p = ctx.parent(node) as Ancestor | undefined; p; p = ctx.parent(p as never) as Ancestor | undefined) {
         if (p.type === 'element' && p.tagName && SKIP.has(p.tagName)) return;
         if ((p.type === 'mdxJsxFlowElement' || p.type === 'mdxJsxTextElement') && p.name === 'section') {

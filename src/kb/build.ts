@@ -3,8 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
-import { listSessions } from './store.ts';
-import { verifyContent } from './verify.ts';
+import { handOff, loadCatalog } from './catalog.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,20 +20,20 @@ export class ContentError extends Error {}
 export async function buildSite({ contentDir, outDir, verbose = false }: BuildOptions) {
   const content = path.resolve(contentDir);
   const out = path.resolve(outDir);
-  // Validate every session first, all of them, so each bad file is a clear line naming it
-  // (file:line: field: what to do) rather than an error from deep inside the Astro build, and
-  // nothing at all is written to the output folder while any remains.
-  const checked = await verifyContent(content);
-  const bad = checked.details.filter((p) => p.kind === 'session' && p.level === 'error');
-  if (bad.length) {
-    const files = checked.invalidSessionFiles.length;
+  // Read and validate every session first, all of them, so each bad file is a clear line naming
+  // it (file:line: field: what to do) rather than an error from deep inside the Astro build, and
+  // nothing at all is written to the output folder while any remains. The pages then use these
+  // very sessions (handOff), so each file is parsed once per build, or not at all when unchanged
+  // since the last (the catalog's cache).
+  const catalog = await loadCatalog(content);
+  if (catalog.problems.length) {
+    const files = catalog.invalidFiles.length;
     throw new ContentError(
       `${files} session file${files === 1 ? ' is' : 's are'} invalid, so nothing was built (${out} is unchanged):\n` +
-        bad.map((p) => `  ${p.message}`).join('\n') +
+        catalog.problems.map((p) => `  ${p}`).join('\n') +
         `\nFix or delete ${files === 1 ? 'it' : 'them'}, then run kb build again; kb verify checks the whole content folder.`,
     );
   }
-  const sessions = await listSessions(content);
 
   // Astro writes the list of content modules to <root>/.astro/, one folder per installation,
   // whatever the content folder. Two builds at once (two knowledge bases, parallel tests) would
@@ -53,6 +52,7 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     // sets BASE_URL=/) they would override the configured base path in every link.
     for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];
     const { build } = await import('astro');
+    handOff(catalog);
     await build({
       root: projectRoot,
       outDir: out,
@@ -62,7 +62,8 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
       logLevel: verbose ? 'info' : 'warn',
     });
   } finally {
+    handOff(undefined);
     await release();
   }
-  return { sessions: sessions.length, outDir: out };
+  return { sessions: catalog.entries.length, outDir: out };
 }

@@ -53,6 +53,15 @@ export function checkSessionFile(source: string, file: string): { session?: Sess
   if (!match || match.index !== 0) {
     return { problems: [`${file}:1: the frontmatter is not closed: no second "---" line. ${FIX_SESSION}`] };
   }
+  // The common case first: a valid file costs one parse. The diagnosis below (another YAML
+  // parse, with line numbers) runs only for a file that fails.
+  try {
+    const session = mdxToSession(source, file);
+    const at = source.search(/^id:/m);
+    return { session, problems: [], idLine: at < 0 ? 1 : source.slice(0, at).split('\n').length };
+  } catch {
+    // diagnose below
+  }
   const yamlText = match[2]!;
   const firstLine = 2; // the frontmatter's first line, after the opening `---`
   let data: unknown;

@@ -272,9 +272,14 @@ export interface FigureChanges {
   disappeared: Figure[];
 }
 
+// Each figure's context is compared with every figure of the other session: its word set is made
+// once, not once per comparison.
+const wordSets = new WeakMap<string[], Set<string>>();
+const wordSet = (words: string[]) => wordSets.get(words) ?? wordSets.set(words, new Set(words)).get(words)!;
+
 function similarity(a: string[], b: string[]): number {
-  const A = new Set(a);
-  const B = new Set(b);
+  const A = wordSet(a);
+  const B = wordSet(b);
   // Fewer than two words cannot say what a figure measures.
   if (A.size < 2 || B.size < 2) return 0;
   let both = 0;
@@ -284,8 +289,13 @@ function similarity(a: string[], b: string[]): number {
 
 const key = (f: { value: number; unit: string }) => `${f.unit} ${f.value}`;
 
+// A session is compared with the one before it and the one after it: its figures are read once.
+const figuresBySession = new WeakMap<Session, KeyedFigure[]>();
+
 function figuresOf(s: Session): KeyedFigure[] {
-  return [...extractWithKeys(s.summary ?? ''), ...extractWithKeys(s.analysis)];
+  let figures = figuresBySession.get(s);
+  if (!figures) figuresBySession.set(s, (figures = [...extractWithKeys(s.summary ?? ''), ...extractWithKeys(s.analysis)]));
+  return figures;
 }
 
 /** Minimum context overlap (Jaccard over stemmed words) for two figures to measure the same thing. */

@@ -1,14 +1,24 @@
-// Reading the briefings collection for the pages: ordering, grouping, and small text helpers.
-import { getCollection, type CollectionEntry } from 'astro:content';
+// Reading the briefings for the pages: ordering, grouping, and small text helpers.
+//
+// Sessions are not an Astro content collection: at ten thousand sessions, the collection's data
+// store passes through the bundler as one giant module and every session becomes an MDX module
+// to compile (see docs/performance.md). The pages read the catalog instead (src/kb/catalog.ts):
+// the sessions `kb build` validated in this process, or read here when Astro runs on its own.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { loadCatalog, takeHandOff } from '../kb/catalog.ts';
 import type { Result, Session, Step } from '../kb/session.ts';
 import { sessionHref, queryHref } from './url.ts';
 
-export type Entry = CollectionEntry<'briefings'>;
-
 export interface Briefing {
-  entry: Entry;
+  /** The file's path under `briefings/`, without `.mdx`. */
+  id: string;
+  /** Absolute path of the session file. */
+  file: string;
+  /** Hash of the file's bytes: a page built only from this session may be reused while it holds. */
+  digest: string;
   data: Session;
-  /** Last segment of the entry id, `<YYYY-MM-DD>-<id8>`: the page's own URL segment. */
+  /** Last segment of the id, `<YYYY-MM-DD>-<id8>`: the page's own URL segment. */
   name: string;
   url: string;
   time: number;
@@ -33,19 +43,34 @@ export function allBriefings(): Promise<Briefing[]> {
   return cache;
 }
 
+/** The content folder the site is built from (`kb build` sets KB_CONTENT_DIR). */
+export const contentDir = () => path.resolve(process.env.KB_CONTENT_DIR ?? 'content');
+
 async function load(): Promise<Briefing[]> {
-  const entries = await getCollection('briefings');
+  const dir = contentDir();
+  const catalog = takeHandOff(dir) ?? (await loadCatalog(dir));
+  if (catalog.problems.length) {
+    throw new Error(`${catalog.invalidFiles.length} session file(s) are invalid:\n${catalog.problems.map((p) => `  ${p}`).join('\n')}\nFix or delete them; kb verify checks the whole content folder.`);
+  }
+  const root = path.join(dir, 'briefings');
   const seen = new Map<string, string>();
-  const list = entries.map((entry) => {
-    const data = entry.data as Session;
-    const name = entry.id.split('/').pop()!;
+  const list = catalog.entries.map(({ file, digest, session: data }) => {
+    const id = path.relative(root, file).split(path.sep).join('/').replace(/\.mdx$/, '');
+    const name = id.split('/').pop()!;
     const key = `${data.querySlug}/${name}`;
     const other = seen.get(key);
-    if (other) throw new Error(`Two briefings would publish at /q/${key}/: ${other}.mdx and ${entry.id}.mdx`);
-    seen.set(key, entry.id);
-    return { entry, data, name, url: sessionHref(data.querySlug, name), time: Date.parse(data.generatedAt) };
+    if (other) throw new Error(`Two briefings would publish at /q/${key}/: ${other}.mdx and ${id}.mdx`);
+    seen.set(key, id);
+    return { id, file, digest, data, name, url: sessionHref(data.querySlug, name), time: Date.parse(data.generatedAt) };
   });
   return list.sort((a, b) => b.time - a.time || b.name.localeCompare(a.name));
+}
+
+/** One key for a page built from these briefings: it changes when any of their files does. */
+export function digestOf(briefings: readonly Briefing[]): string {
+  const hash = createHash('sha1');
+  for (const b of briefings) hash.update(b.digest);
+  return `${briefings.length}:${hash.digest('hex')}`;
 }
 
 /** One group per question, the group with the newest briefing first. */

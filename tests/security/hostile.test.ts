@@ -282,12 +282,13 @@ describe('a hostile corpus in every field of a session, imported and built with 
 });
 
 // ---------------------------------------------------------------------------------------------
-// The audit: the one path for untrusted text into a page is safeMdx (prose) and Astro's escaping
-// (everything else). Any other way to put raw HTML or code into a page must be listed here.
+// The audit: the one path for untrusted text into a page is renderProse (prose, src/lib/prose.ts)
+// and Astro's escaping (everything else). Any other way to put raw HTML or code into a page must be listed here.
 
 /** `file: pattern` → why it is safe. Every occurrence in src/ must be on this list. */
 const ALLOWED: Record<string, string> = {
   'src/layouts/Base.astro: set:html': 'the constant THEME_SCRIPT (src/lib/theme-script.ts), no data; the hostile test checks it byte for byte',
+  'src/pages/q/[slug]/[session].astro: set:html': 'the prose as renderProse (src/lib/prose.ts) renders it: markdown parsed, raw HTML turned to text, only http(s) links, no images; its fuzz property and this whole suite check the built pages',
   'src/pages/search.astro: {{+': "Pagefind's excerpt, which Pagefind builds from the indexed text, escaped, with <mark> around the hits",
 };
 const RAW_PATTERNS: Array<[string, RegExp]> = [
@@ -323,6 +324,6 @@ describe('audit: no other path for untrusted text into the page', () => {
         }
       }
     }
-    expect(found, 'a new raw-HTML or eval sink: route the text through safeMdx / Astro escaping, or add it to ALLOWED with the reason it is safe').toEqual([]);
+    expect(found, 'a new raw-HTML or eval sink: route the text through renderProse / Astro escaping, or add it to ALLOWED with the reason it is safe').toEqual([]);
   });
 });
