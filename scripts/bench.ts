@@ -1,79 +1,194 @@
 // npm run bench: measures what the issues set targets for, and prints the figures.
 //
-//   pipeline   kb run over N queries against a loopback search API with a fixed latency per
-//              call, at the configured concurrency; wall time against the ideal that the
-//              concurrency allows, then a rerun that must be answered from the cache.
+//   pipeline   kb run over N queries against a loopback search API (scripts/bench/pipeline.ts).
+//   build      N synthetic sessions (scripts/bench/synthetic.ts) built by a bare Astro + MDX +
+//              Pagefind CLI baseline and by `kb build`, cold then incremental after one new
+//              session (scripts/bench/build.ts); the first search on each site in headless
+//              Chromium (scripts/bench/search.ts). One table, with the targets of issue 6.
 //
-// Options: --queries N (100), --latency MS (200), --concurrency C (8), --steps S (4)
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Options:
+//   --only pipeline|build     run one benchmark (default: both)
+//   --queries N (100) --latency MS (200) --concurrency C (8) --steps S (4)     pipeline
+//   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
+//   --skip-baseline --skip-search --word W (supply)
+//   --keep DIR     build in DIR (created; must not exist or be empty) and keep it
+//   --json FILE    write every figure as JSON
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runDue } from '../src/kb/runner.ts';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { buildBaseline, buildProjectCold, buildProjectIncremental, type BuildFigures } from './bench/build.ts';
+import { printPipeline, runPipelineBench, type PipelineFigures } from './bench/pipeline.ts';
+import { CommandError } from './bench/proc.ts';
+import { chromiumMissing, hasChromium, measureSearch, withBrowser, type SearchFigures } from './bench/search.ts';
+import { questionCount, syntheticContent, type SyntheticOptions } from './bench/synthetic.ts';
 
-const { values } = parseArgs({
+function usage(message: string): never {
+  console.error(`bench: ${message}. Options are listed at the top of scripts/bench.ts.`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
   options: {
+    only: { type: 'string' },
     queries: { type: 'string', default: '100' },
     latency: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '8' },
     steps: { type: 'string', default: '4' },
+    sessions: { type: 'string', default: '100' },
+    seed: { type: 'string', default: '1' },
+    questions: { type: 'string' },
+    'skip-baseline': { type: 'boolean', default: false },
+    'skip-search': { type: 'boolean', default: false },
+    word: { type: 'string', default: 'supply' },
+    keep: { type: 'string' },
+    json: { type: 'string' },
   },
-});
-const queries = Number(values.queries);
-const latency = Number(values.latency);
-const concurrency = Number(values.concurrency);
-const steps = Number(values.steps);
+  });
+} catch (error) {
+  usage((error as Error).message.split('. ')[0]!);
+}
+const { values } = parsed;
 
-// The API runs in a child process: its latency must not wait on this process's CPU work.
-const server = spawn(process.execPath, [fileURLToPath(new URL('./bench-search-server.ts', import.meta.url)), String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
-const apiUrl = await new Promise<string>((resolve, reject) => {
-  server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
-  server.once('exit', (code) => reject(new Error(`bench search server exited (${code})`)));
-});
-const api = { url: apiUrl, close: async () => void server.kill() };
+function count(name: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) usage(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+if (values.only && !['pipeline', 'build'].includes(values.only)) usage(`--only must be "pipeline" or "build", got "${values.only}"`);
+const runPipeline = values.only !== 'build';
+const runBuild = values.only !== 'pipeline';
 
-const content = await mkdtemp(path.join(os.tmpdir(), 'kb-bench-'));
-try {
-  const yaml = [
-    'defaults:',
-    `  search: tavily`,
-    `  steps: ${steps}`,
-    `  concurrency: ${concurrency}`,
-    'queries:',
-    ...Array.from({ length: queries }, (_, i) => `  - id: q${i}\n    question: What is the supply outlook for material number ${i}?`),
-  ].join('\n');
-  await writeFile(path.join(content, 'queries.yaml'), yaml + '\n');
-  const env = { TAVILY_API_KEY: 'bench-key', TAVILY_BASE_URL: api.url };
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-  const t0 = performance.now();
-  const cold = await runDue({ contentDir: content, env });
-  const coldMs = performance.now() - t0;
-  const calls = queries * steps;
-  const idealMs = Math.ceil(calls / concurrency) * latency;
+const loadAtStart = os.loadavg()[0]!;
+const json: Record<string, unknown> = { machine: { cpus: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` } };
 
-  const t1 = performance.now();
-  const warm = await runDue({ contentDir: content, env, force: true });
-  const warmMs = performance.now() - t1;
+let pipeline: PipelineFigures | undefined;
+if (runPipeline) {
+  log('pipeline benchmark…');
+  pipeline = await runPipelineBench({ queries: count('queries', values.queries)!, latency: count('latency', values.latency, 0)!, concurrency: count('concurrency', values.concurrency)!, steps: count('steps', values.steps)! });
+  printPipeline(pipeline);
+  json.pipeline = pipeline;
+}
 
-  const { peak } = (await (await fetch(`${api.url}/stats`)).json()) as { peak: number };
-  const failed = [...cold.outcomes, ...warm.outcomes].filter((o) => o.outcome === 'failed');
-  const rows: [string, string][] = [
-    ['queries × steps', `${queries} × ${steps} = ${calls} search calls`],
-    ['latency per call', `${latency} ms`],
-    ['concurrency', `${concurrency} (peak in flight at the server: ${peak})`],
-    ['ideal wall time', `${(idealMs / 1000).toFixed(2)} s`],
-    ['cold run', `${(coldMs / 1000).toFixed(2)} s  (${(coldMs / idealMs).toFixed(3)}× ideal; target ≤ 1.15×)`],
-    ['cold run network calls', String(cold.networkCalls)],
-    ['warm rerun', `${(warmMs / 1000).toFixed(2)} s, ${warm.networkCalls} network calls, ${warm.cacheHits} from cache (target: 0 calls)`],
-    ['failed queries', String(failed.length)],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  console.log('\npipeline benchmark');
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
-  if (failed.length) console.log(`  first failure: ${failed[0].error}`);
-} finally {
-  await api.close();
-  await rm(content, { recursive: true, force: true });
+interface Row {
+  name: string;
+  build?: BuildFigures;
+  error?: string;
+  search?: SearchFigures;
+  searchError?: string;
+}
+
+if (runBuild) {
+  const options: SyntheticOptions = { sessions: count('sessions', values.sessions)!, seed: count('seed', values.seed, 0)!, questions: count('questions', values.questions) };
+  let workDir: string;
+  if (values.keep) {
+    workDir = path.resolve(values.keep);
+    await mkdir(workDir, { recursive: true });
+    if ((await readdir(workDir)).length) usage(`--keep ${workDir}: the folder is not empty; give a new or empty folder`);
+  } else workDir = await mkdtemp(path.join(os.tmpdir(), 'kb-bench-build-'));
+  const contentDir = path.join(workDir, 'content');
+  const rows: Row[] = [];
+  const searchRows: Array<{ row: Row; dist: string }> = [];
+  const measure = async (name: string, fn: () => Promise<BuildFigures>) => {
+    log(`${name}…`);
+    const row: Row = { name };
+    rows.push(row);
+    try {
+      row.build = await fn();
+      log(`${name}: ${secs(row.build.ms)}, ${mb(row.build.peakRss)} peak, ${row.build.pages} pages`);
+    } catch (error) {
+      row.error = error instanceof CommandError ? error.message : (error as Error).stack ?? String(error);
+      log(`${name} FAILED:\n${row.error}`);
+    }
+    return row;
+  };
+  try {
+    log(`${options.sessions} synthetic sessions over ${questionCount(options)} questions (seed ${options.seed})…`);
+    const synthetic = await syntheticContent(options, contentDir);
+    log(`sessions ${synthetic.cached ? 'copied from the cache' : 'generated'} in ${secs(synthetic.ms)} (${synthetic.cacheDir})`);
+    json.synthetic = { ...options, questions: questionCount(options), cached: synthetic.cached, ms: synthetic.ms };
+
+    if (!values['skip-baseline']) {
+      const row = await measure('baseline', () => buildBaseline(contentDir, workDir));
+      if (row.build) searchRows.push({ row, dist: row.build.dist });
+    }
+    const cold = await measure('project cold', () => buildProjectCold(contentDir, workDir, log));
+    // Searched before the incremental build rewrites the same output folder.
+    if (cold.build) searchRows.push({ row: cold, dist: cold.build.dist });
+    let searchNote: string | undefined;
+    if (values['skip-search']) searchNote = 'search not measured (--skip-search)';
+    else if (!hasChromium) searchNote = `search not measured: ${chromiumMissing}`;
+    else {
+      await withBrowser(async (browser) => {
+        for (const { row, dist } of searchRows) {
+          log(`first search for "${values.word}" on ${row.name}…`);
+          try {
+            row.search = await measureSearch(browser, dist, values.word);
+          } catch (error) {
+            row.searchError = (error as Error).message;
+            log(`search on ${row.name} FAILED: ${row.searchError}`);
+          }
+        }
+      }).catch((error) => (searchNote = `search not measured: ${(error as Error).message}`));
+    }
+    if (cold.build) await measure('project incremental', async () => buildProjectIncremental(contentDir, workDir, options, log));
+
+    printTable(rows, options, searchNote);
+    if (rows.some((r) => r.error || r.searchError)) process.exitCode = 1;
+    json.builds = rows.map(({ build, ...rest }) => ({ ...rest, ...(build ? { ...build, pagesPerSecond: build.pages / (build.ms / 1000) } : {}) }));
+  } finally {
+    if (values.keep) log(`kept ${workDir}`);
+    else await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+json.loadAverage = { start: loadAtStart, end: os.loadavg()[0] };
+if (values.json) {
+  await writeFile(values.json, JSON.stringify(json, null, 2) + '\n');
+  log(`figures written to ${values.json}`);
+}
+
+function printTable(rows: Row[], options: SyntheticOptions, note?: string) {
+  const find = (name: string) => rows.find((r) => r.name === name)?.build;
+  const baseline = find('baseline');
+  const cold = find('project cold');
+  const header = ['build', 'wall', 'peak RSS', 'pages', 'pages/s', 'index', '1st search', 'latency', 'ratio', 'target'];
+  const table = rows.map((r) => {
+    const b = r.build;
+    const s = r.search;
+    const search = s ? [`${kib(s.bytes)} (${s.requests} req)`, `${s.latencyMs.toFixed(0)} ms`] : [r.searchError ? 'failed' : '–', '–'];
+    let ratio = '–';
+    let target = '';
+    if (r.name === 'project cold') {
+      target = '≤ 0.75× baseline, ≤ 3 GB';
+      if (b && baseline) ratio = `${(b.ms / baseline.ms).toFixed(2)}× baseline`;
+    } else if (r.name === 'project incremental') {
+      target = '≤ 0.15× cold';
+      if (b && cold) ratio = `${(b.ms / cold.ms).toFixed(2)}× cold`;
+    }
+    if (!b) return [r.name, 'FAILED', '', '', '', '', ...search, ratio, target];
+    return [r.name, secs(b.ms), mb(b.peakRss), String(b.pages), (b.pages / (b.ms / 1000)).toFixed(0), `${mb(b.indexBytes)} / ${b.indexFiles} files`, ...search, ratio, target];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`\nbuild benchmark: ${options.sessions} sessions, ${questionCount(options)} questions, seed ${options.seed}; ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
+  const load = os.loadavg()[0]!;
+  console.log(`  load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${load.toFixed(1)}${Math.max(loadAtStart, load) > os.availableParallelism() * 0.75 ? ': other work on the machine, times are inflated' : ''}`);
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of table) console.log(line(row));
+  console.log(`  1st search = every file under /pagefind/ from opening /search/ to the first results (text gzipped as a static host serves it)`);
+  console.log(`  targets: cold ≤ 0.75× baseline and ≤ 3 GB peak; incremental ≤ 0.15× cold; first search ≤ 150 KB and ≤ 300 ms (at 10,000 sessions)`);
+  for (const r of rows) if (r.search) console.log(`  ${r.name} search: "${values.word}" → ${r.search.results} result links; ${kib(r.search.bytesAfterTyping)} after typing; input debounce ${r.search.debounce ?? 'default'} (included in latency); largest: ${r.search.largest.join(', ')}`);
+  if (note) console.log(`  ${note}`);
+  for (const r of rows) if (r.build?.phases.length) console.log(`  ${r.name} phases:\n${r.build.phases.map((p) => `    ${p}`).join('\n')}`);
+  for (const r of rows) if (r.error) console.log(`  ${r.name} failed:\n${r.error.replace(/^/gm, '    ')}`);
 }
