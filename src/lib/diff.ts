@@ -1,6 +1,7 @@
 // What changed between two sessions of one question: sources added and dropped, figures that
 // appeared, disappeared or changed, and the two summaries. Pure TypeScript, no Astro imports, so
 // the CLI and tests can use it as well as the pages.
+import { LRUCache } from 'lru-cache';
 import type { Result, Session } from '../kb/session.ts';
 
 // ---------------------------------------------------------------- sources
@@ -290,7 +291,8 @@ function similarity(a: string[], b: string[]): number {
 const key = (f: { value: number; unit: string }) => `${f.unit} ${f.value}`;
 
 // A session is compared with the one before it and the one after it: its figures are read once.
-const figuresBySession = new WeakMap<Session, KeyedFigure[]>();
+// Only the latest few are kept, so a build over every session does not hold them all.
+const figuresBySession = new LRUCache<Session, KeyedFigure[]>({ max: 64 });
 
 function figuresOf(s: Session): KeyedFigure[] {
   let figures = figuresBySession.get(s);

@@ -7,13 +7,16 @@
 //   - the "Sources and evidence" panel: each source and the claims that rest on it.
 // Ids are built from integers only. Nothing here produces HTML: callers build nodes or let Astro
 // escape text.
+import { LRUCache } from 'lru-cache';
 import { groundSession, type Claim, type GroundingInput, type GroundingReport } from '../kb/grounding/index.ts';
 
 export type { Claim, GroundingReport } from '../kb/grounding/index.ts';
 
 // Memoised by the session's steps array: the page, its cards and the prose plugin (which sees a
-// shallow copy of the session as its frontmatter) share one run of the check per build.
-const cache = new WeakMap<object, { summary?: string; analysis: string; report: GroundingReport }>();
+// shallow copy of the session as its frontmatter) share one run of the check. Only the latest few
+// are kept: a build holds every session in memory, and a report for each of 10,000 would not fit
+// the memory budget (docs/performance.md).
+const cache = new LRUCache<object, { summary?: string; analysis: string; report: GroundingReport }>({ max: 64 });
 
 /** The grounding of a session, worked out once per build for the same session. */
 export function groundingOf(session: GroundingInput): GroundingReport {
@@ -116,19 +119,24 @@ export function segments(text: string, ranges: Highlight[]): Array<{ text: strin
  */
 const TYPESET: Record<string, string> = { '“': '"', '”': '"', '„': '"', '‘': "'", '’': "'", '–': '--', '—': '---', '…': '...' };
 
+// Every character `\s` matches, found once: a Set lookup per character instead of a regex run
+// (this is called for every character of every briefing's prose).
+const SPACE = new Set(Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).filter((ch) => /\s/.test(ch)));
+
 /** How many dense characters one character of text stands for. */
 export function denseWidth(ch: string): number {
-  return /\s/.test(ch) ? 0 : (TYPESET[ch]?.length ?? 1);
+  return SPACE.has(ch) ? 0 : (TYPESET[ch]?.length ?? 1);
 }
 
 export function dense(text: string): string {
   return text.replace(/\s+/g, '').replace(/[“”„‘’–—…]/g, (ch) => TYPESET[ch]!);
 }
 
-function denseOffset(text: string, offset: number): number {
-  let n = 0;
-  for (let i = 0; i < offset && i < text.length; i++) n += denseWidth(text[i]!);
-  return n;
+/** Dense offset of every position of `text` (one pass, then each lookup is free). */
+function denseOffsets(text: string): Uint32Array {
+  const at = new Uint32Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) at[i + 1] = at[i]! + denseWidth(text[i]!);
+  return at;
 }
 
 export interface PlannedBlock {
@@ -150,17 +158,23 @@ export function planMarks(session: GroundingInput): PlannedBlock[] {
   if (known) return known;
   const blocks: PlannedBlock[] = report.blocks.map((b) => ({ part: b.part, key: dense(b.text), marks: [], links: [] }));
   let k = 0;
+  const offsets = new Map<number, Uint32Array>();
+  const denseOffset = (blockIndex: number, offset: number) => {
+    const text = report.blocks[blockIndex]!.text;
+    let at = offsets.get(blockIndex);
+    if (!at) offsets.set(blockIndex, (at = denseOffsets(text)));
+    return at[Math.max(0, Math.min(offset, text.length))]!;
+  };
   report.claims.forEach((claim: Claim, i) => {
-    const block = report.blocks[claim.block]!;
     const planned = blocks[claim.block]!;
     if (claim.status === 'unsupported') {
       for (const f of claim.figures) {
         if (f.found || !f.why) continue;
-        planned.marks.push({ start: denseOffset(block.text, f.start), end: denseOffset(block.text, f.end), why: f.why, k: k++ });
+        planned.marks.push({ start: denseOffset(claim.block, f.start), end: denseOffset(claim.block, f.end), why: f.why, k: k++ });
       }
     }
     const target = targets.get(i);
-    if (target) planned.links.push({ at: denseOffset(block.text, claim.end), claim: i, n: target.n, target: target.id });
+    if (target) planned.links.push({ at: denseOffset(claim.block, claim.end), claim: i, n: target.n, target: target.id });
   });
   plans.set(report, blocks);
   return blocks;
