@@ -10,6 +10,8 @@
 //   --only pipeline|build     run one benchmark (default: both)
 //   --queries N (100) --latency MS (200) --concurrency C (8) --steps S (4)     pipeline
 //   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
+//   --replicate K  generate sessions/K and copy them K times (new ids, new question slugs): for
+//                  50,000, where generating would take half an hour
 //   --skip-baseline --skip-search --word W (supply)
 //   --keep DIR     build in DIR (created; must not exist or be empty) and keep it
 //   --json FILE    write every figure as JSON
@@ -22,6 +24,7 @@ import { printPipeline, runPipelineBench, type PipelineFigures } from './bench/p
 import { CommandError } from './bench/proc.ts';
 import { chromiumMissing, hasChromium, measureSearch, withBrowser, type SearchFigures } from './bench/search.ts';
 import { questionCount, syntheticContent, type SyntheticOptions } from './bench/synthetic.ts';
+import { replicateContent } from './bench/replicate.ts';
 
 function usage(message: string): never {
   console.error(`bench: ${message}. Options are listed at the top of scripts/bench.ts.`);
@@ -38,6 +41,7 @@ try {
     concurrency: { type: 'string', default: '8' },
     steps: { type: 'string', default: '4' },
     sessions: { type: 'string', default: '100' },
+    replicate: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     questions: { type: 'string' },
     'skip-baseline': { type: 'boolean', default: false },
@@ -87,7 +91,10 @@ interface Row {
 }
 
 if (runBuild) {
-  const options: SyntheticOptions = { sessions: count('sessions', values.sessions)!, seed: count('seed', values.seed, 0)!, questions: count('questions', values.questions) };
+  const replicate = count('replicate', values.replicate)!;
+  const total = count('sessions', values.sessions)!;
+  if (total % replicate) usage(`--sessions ${total} is not a multiple of --replicate ${replicate}`);
+  const options: SyntheticOptions = { sessions: total / replicate, seed: count('seed', values.seed, 0)!, questions: count('questions', values.questions) };
   let workDir: string;
   if (values.keep) {
     workDir = path.resolve(values.keep);
@@ -114,6 +121,7 @@ if (runBuild) {
     log(`${options.sessions} synthetic sessions over ${questionCount(options)} questions (seed ${options.seed})…`);
     const synthetic = await syntheticContent(options, contentDir);
     log(`sessions ${synthetic.cached ? 'copied from the cache' : 'generated'} in ${secs(synthetic.ms)} (${synthetic.cacheDir})`);
+    if (replicate > 1) log(`replicated ${replicate}×: ${options.sessions + (await replicateContent(contentDir, replicate))} sessions`);
     json.synthetic = { ...options, questions: questionCount(options), cached: synthetic.cached, ms: synthetic.ms };
 
     if (!values['skip-baseline']) {
