@@ -12,7 +12,7 @@
 //   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
 //   --replicate K  generate sessions/K and copy them K times (new ids, new question slugs): for
 //                  50,000, where generating would take half an hour
-//   --skip-baseline --skip-search --word W (supply)
+//   --skip-baseline --skip-search --skip-incremental --word W (supply)
 //   --keep DIR     build in DIR (created; must not exist or be empty) and keep it
 //   --json FILE    write every figure as JSON
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -46,6 +46,7 @@ try {
     questions: { type: 'string' },
     'skip-baseline': { type: 'boolean', default: false },
     'skip-search': { type: 'boolean', default: false },
+    'skip-incremental': { type: 'boolean', default: false },
     word: { type: 'string', default: 'supply' },
     keep: { type: 'string' },
     json: { type: 'string' },
@@ -147,7 +148,7 @@ if (runBuild) {
         }
       }).catch((error) => (searchNote = `search not measured: ${(error as Error).message}`));
     }
-    if (cold.build) await measure('project incremental', async () => buildProjectIncremental(contentDir, workDir, options, log));
+    if (cold.build && !values['skip-incremental']) await measure('project incremental', async () => buildProjectIncremental(contentDir, workDir, options, log));
 
     printTable(rows, options, searchNote);
     if (rows.some((r) => r.error || r.searchError)) process.exitCode = 1;
