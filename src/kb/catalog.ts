@@ -47,18 +47,14 @@ export async function loadCatalog(contentDir: string, { cache = true }: { cache?
   let parsed = 0;
   const read = await Promise.all(
     files.map((file) =>
-      io(async () => {
+      io(async (): Promise<CatalogEntry | { file: string; problems: string[] }> => {
         const bytes = await readFile(file);
         const digest = createHash('sha1').update(bytes).digest('hex');
         let session = cached.get(digest);
         if (!session) {
           parsed++;
           const checked = checkSessionFile(bytes.toString('utf8'), file);
-          if (!checked.session) {
-            problems.push(...checked.problems);
-            invalid.add(file);
-            return undefined;
-          }
+          if (!checked.session) return { file, problems: checked.problems };
           session = checked.session;
         }
         return { file, digest, session };
@@ -67,8 +63,13 @@ export async function loadCatalog(contentDir: string, { cache = true }: { cache?
   );
   const entries: CatalogEntry[] = [];
   const byId = new Map<string, string>();
+  // In file order, whatever order the reads finished in.
   for (const entry of read) {
-    if (!entry) continue;
+    if ('problems' in entry) {
+      problems.push(...entry.problems);
+      invalid.add(entry.file);
+      continue;
+    }
     const other = byId.get(entry.session.id);
     if (other) {
       invalid.add(entry.file);

@@ -52,7 +52,8 @@ export function renderProse(session: Session, plugins: HastPluginList = []): Ren
   const parts: string[] = [];
   const render = (part: Part, markdown: string, top: number) => {
     const result = markdownToHtml(markdown, {
-      features: { gfm: { footnotes: { clobberPrefix: part === 'summary' ? 'user-content-summary-' : 'user-content-' } } },
+      // No frontmatter: a summary that starts with `---` lines is text to show, not metadata.
+      features: { frontmatter: false, gfm: { footnotes: { clobberPrefix: part === 'summary' ? 'user-content-summary-' : 'user-content-' } } },
       hastPlugins: [placeHeadings(slugger, headings, part, top), safeTree(), ...plugins],
       // Plugins written for Astro's MDX read the session here, as its frontmatter.
       data: { astro: { frontmatter } as unknown as SatteriAstroData, kbPart: part },

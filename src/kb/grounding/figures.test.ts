@@ -150,3 +150,9 @@ describe('figure normalisation', () => {
     );
   });
 });
+
+describe('digits that belong to a name', () => {
+  it('are not figures when glued to a letter, "%" or "_" before them (encoded URLs, model names)', () => {
+    expect(extractFigures('see filesyste%6d:https://x.example and the A320 fleet, v_2, and 45% of it').map((f) => f.value)).toEqual([45]);
+  });
+});

@@ -209,6 +209,9 @@ function numberTokens(text: string): NumberToken[] {
     const start = m.index;
     const end = start + digits.length;
     if (dates.some(([a, b]) => start >= a && start < b)) continue;
+    // Digits glued to a letter, "%" or "_" before them are part of a name or an encoded URL
+    // ("A320", "%6d", "v_2"), not a figure.
+    if (start > 0 && /[\p{L}%_]/u.test(text[start - 1]!)) continue;
     // "F-35", "Q3", "H2": letters glued to the number name something; so do "2nd", "5G", "3D".
     if (/^(?:st|nd|rd|th|G|D)\b/.test(text.slice(end))) continue;
     const plain = digits.replace(/,/g, '');

@@ -148,8 +148,8 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
   for (const step of steps) {
     for (const result of step.results) {
       const n = out.length + 1;
-      const title = result.title ?? '';
-      const snippet = result.snippet ?? '';
+      const title = (result.title ?? '').slice(0, MAX_RESULT_TEXT);
+      const snippet = (result.snippet ?? '').slice(0, MAX_RESULT_TEXT);
       const figures = [...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })), ...extractFigures(snippet).map((f) => ({ ...f, field: 'snippet' as const }))];
       const terms = new Map<string, Token[]>();
       for (const t of [...tokens(title, 'title'), ...tokens(snippet, 'snippet')]) {
@@ -196,7 +196,11 @@ export function groundSession(session: GroundingInput): GroundingReport {
   const results = prepare(session.steps);
   const index = new Map<string, number[]>();
   for (const r of results) for (const term of r.terms.keys()) index.set(term, [...(index.get(term) ?? []), r.n]);
-  const blocks = [...extractBlocks(session.summary, 'summary'), ...extractBlocks(session.analysis, 'analysis')];
+  // The check's work grows faster than the text; a briefing is some 10–20 KB, so anything past
+  // the cap (a runaway model, a hostile import) is left unchecked and says so, rather than
+  // exhausting memory. Offsets stay valid: the checked text is a prefix.
+  const clipped = (['summary', 'analysis'] as const).filter((part) => (session[part]?.length ?? 0) > MAX_PROSE);
+  const blocks = [...extractBlocks(session.summary?.slice(0, MAX_PROSE), 'summary'), ...extractBlocks(session.analysis.slice(0, MAX_PROSE), 'analysis')];
   const claims: Claim[] = [];
   let resolvedCitations = 0;
   let unresolvedCitations = 0;
@@ -249,6 +253,7 @@ export function groundSession(session: GroundingInput): GroundingReport {
   const count = (s: ClaimStatus) => claims.filter((c) => c.status === s).length;
   const supported = count('supported');
   const notes: string[] = [];
+  for (const part of clipped) notes.push(`Only the first ${MAX_PROSE.toLocaleString('en-GB')} characters of the ${part} were checked; the rest is too long to check.`);
   if (namedSources > 0) {
     notes.push(`${namedSources === 1 ? 'One place names' : `${namedSources} places name`} a news outlet (e.g. “(Reuters, November 2025)”) instead of citing a numbered result; a named outlet is not a link, so those claims were checked against every result.`);
   }
@@ -322,6 +327,13 @@ function holds(r: PreparedResult, figure: Figure, claimDirection: 'up' | 'down' 
   return r.figures.some((f) => sameFigure(low(figure), f)) && r.figures.some((f) => sameFigure(high(figure), f));
 }
 
+/** Evidence ranges kept per claim. */
+const MAX_EVIDENCE = 24;
+/** Characters of the summary and of the analysis that are checked. */
+const MAX_PROSE = 60_000;
+/** Characters of a result's title and of its snippet that are read. */
+const MAX_RESULT_TEXT = 20_000;
+
 function check({ text, figures, claimTerms, candidates, results, index, cited }: CheckInput): CheckOutput {
   const claimDirection = direction(text);
   const where = cited ? `the cited result${candidates.length === 1 ? '' : 's'} ${list(candidates.map((r) => r.n))}` : 'any result of this session';
@@ -334,7 +346,12 @@ function check({ text, figures, claimTerms, candidates, results, index, cited }:
     if (holders.length) {
       for (const r of holders) {
         figureSources.add(r.n);
-        for (const f of r.figures) if (sameFigure(figure, f) || (figure.high !== undefined && (sameFigure(low(figure), f) || sameFigure(high(figure), f)))) evidence.push({ n: r.n, field: f.field, start: f.start, end: f.end, kind: 'figure' });
+        for (const f of r.figures) {
+          // Enough to show the reader; a text repeating one figure thousands of times (a hostile
+          // or runaway result) must not make the record grow with claims × repeats.
+          if (evidence.length >= MAX_EVIDENCE) break;
+          if (sameFigure(figure, f) || (figure.high !== undefined && (sameFigure(low(figure), f) || sameFigure(high(figure), f)))) evidence.push({ n: r.n, field: f.field, start: f.start, end: f.end, kind: 'figure' });
+        }
       }
       figureOut.push({ ...base, found: true, in: holders.map((r) => r.n) });
       continue;
