@@ -36,20 +36,7 @@ export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
         const text = 'No search results came back for this question, so there is nothing to analyse. Run it again later or with another search provider.';
         return { summary: text, analysis: text, citations: { resolved: 0, removed: 0 } };
       }
-      const prompt = buildAnalystPrompt(question, steps, numbered);
-      const { value, usage } = await completeJson(
-        llm,
-        {
-          messages: [
-            { role: 'system', content: prompt.system },
-            { role: 'user', content: prompt.user },
-          ],
-          json: { name: 'research_briefing', schema: ANALYSIS_SCHEMA },
-          signal,
-        },
-        readAnalysis,
-        { task: 'analyst', shape: SHAPE },
-      );
+      const { value, usage } = await ask(llm, buildAnalystPrompt(question, steps, numbered), { name: 'research_briefing', schema: ANALYSIS_SCHEMA }, readAnalysis, { task: 'analyst', shape: SHAPE }, signal);
       const summary = checkCitations(value.summary, numbered.length);
       const analysis = checkCitations(value.analysis, numbered.length);
       return {
@@ -64,24 +51,21 @@ export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
     async revise(question: string, steps: Step[], draft: Draft, claims: RevisionRequest[], signal?: AbortSignal): Promise<Revision> {
       const numbered = numberResults(steps);
       const prompt = buildRevisionPrompt(question, steps, draft, claims, numbered);
-      const { value, usage } = await completeJson(
-        llm,
-        {
-          messages: [
-            { role: 'system', content: prompt.system },
-            { role: 'user', content: prompt.user },
-          ],
-          json: { name: 'briefing_revision', schema: REVISION_SCHEMA },
-          signal,
-        },
-        readRevision,
-        { task: 'verify', shape: REVISION_SHAPE },
-      );
+      const { value, usage } = await ask(llm, prompt, { name: 'briefing_revision', schema: REVISION_SCHEMA }, readRevision, { task: 'verify', shape: REVISION_SHAPE }, signal);
       const summary = checkCitations(value.summary, numbered.length).text.trim();
       const analysis = checkCitations(value.analysis, numbered.length).text.trim();
       return { summary, analysis, changes: value.changes, ...(usage ? { usage } : {}) };
     },
   };
+}
+
+/** One structured request: the prompt as system + user messages, the answer read as JSON. */
+function ask<T>(llm: LlmProvider, prompt: { system: string; user: string }, json: { name: string; schema: Record<string, unknown> }, read: (value: unknown) => T, options: Parameters<typeof completeJson>[3], signal?: AbortSignal) {
+  const messages = [
+    { role: 'system' as const, content: prompt.system },
+    { role: 'user' as const, content: prompt.user },
+  ];
+  return completeJson(llm, { messages, json, signal }, read, options);
 }
 
 const REVISION_SHAPE = '{"summary": "markdown", "analysis": "markdown", "changes": [{"claim": 1, "action": "revise", "text": "the new sentence"}]}';
