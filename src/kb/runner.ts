@@ -92,7 +92,10 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
     if (!options.dryRun) await sweepTempFiles(options.contentDir);
     const summary = await runLocked(options, config, selected, env, now, startedAt, calls);
     // The run's own line in runs.jsonl, after its query lines: what ran, what failed, what waited.
-    if (!options.dryRun) await appendRunRecord(options.contentDir, runRecordOf(summary, { shard: options.shard && formatShard(options.shard), forced: options.force, env }));
+    // A run that found nothing due writes nothing: `npm run build` on an up-to-date checkout (or an
+    // idle scheduled night) must not change a tracked file.
+    const ran = summary.outcomes.some((o) => o.outcome === 'published' || o.outcome === 'failed');
+    if (!options.dryRun && ran) await appendRunRecord(options.contentDir, runRecordOf(summary, { shard: options.shard && formatShard(options.shard), forced: options.force, env }));
     return summary;
   } finally {
     await release?.();
