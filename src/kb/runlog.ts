@@ -106,6 +106,10 @@ export interface RunLogLine {
   valid: boolean;
   /** Not JSON, and the file's last line or cut short: a run killed while writing it. */
   partial: boolean;
+  /** Why a line is not valid: JSON's parse message, or the schema's issues with the value read. */
+  jsonError?: string;
+  issues?: z.core.$ZodIssue[];
+  json?: unknown;
 }
 
 /** Every non-blank line of the log with what it holds; no log is no lines. */
@@ -127,11 +131,12 @@ export async function readRunLogLines(contentDir: string): Promise<RunLogLine[]>
       json = JSON.parse(line);
     } catch (error) {
       const cutShort = /end of JSON input|Unterminated/i.test((error as Error).message);
-      out.push({ number: i + 1, text: line, valid: false, partial: i === lastIndex || (cutShort && line.startsWith('{')) });
+      out.push({ number: i + 1, text: line, valid: false, partial: i === lastIndex || (cutShort && line.startsWith('{')), jsonError: (error as Error).message });
       return;
     }
     const parsed = runLogLineSchema(json).safeParse(json);
-    out.push({ number: i + 1, text: line, record: parsed.success ? parsed.data : undefined, valid: parsed.success, partial: false });
+    if (parsed.success) out.push({ number: i + 1, text: line, record: parsed.data, valid: true, partial: false });
+    else out.push({ number: i + 1, text: line, valid: false, partial: false, issues: parsed.error.issues, json });
   });
   return out;
 }

@@ -7,7 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, loadConfig } from './config.ts';
 import { explainIssue, fieldName, offsetOf } from './explain.ts';
 import { mdxToSession } from './mdx.ts';
-import { runLogLineSchema, runLogPath } from './runlog.ts';
+import { readRunLogLines, runLogPath } from './runlog.ts';
 import { Session } from './session.ts';
 import { sessionFileName, sessionFiles } from './store.ts';
 
@@ -138,38 +138,18 @@ export async function verifyContent(contentDir: string, env: NodeJS.ProcessEnv =
 
   // runs.jsonl: every line a run record; a partial line from an interrupted run is harmless.
   const log = runLogPath(contentDir);
-  let text: string | undefined;
-  try {
-    text = await readFile(log, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (text !== undefined) {
-    const lines = text.split('\n');
-    const lastIndex = text.endsWith('\n') ? -1 : lines.length - 1;
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        const cutShort = /end of JSON input|Unterminated/i.test((error as Error).message);
-        if (i === lastIndex || (cutShort && line.startsWith('{'))) {
-          add('warning', 'runlog', log, `${log}:${i + 1}: a run was interrupted while writing this line; harmless (kb skips it).`);
-        } else {
-          add('error', 'runlog', log, `${log}:${i + 1}: not a JSON run record (${(error as Error).message}). Delete the line, or restore runs.jsonl from git.`);
-        }
-        return;
-      }
-      const parsed = runLogLineSchema(json).safeParse(json);
-      if (!parsed.success) {
-        const what = parsed.error.issues
-          .flatMap((issue) => explainIssue(issue, { data: json }))
-          .map(({ path: p, text: t }) => `${fieldName(p)}: ${t}`)
-          .join(' ');
-        add('error', 'runlog', log, `${log}:${i + 1}: not a valid run record: ${what} Delete the line, or restore runs.jsonl from git.`);
-      }
-    });
+  for (const line of await readRunLogLines(contentDir)) {
+    if (line.valid) continue;
+    const at = `${log}:${line.number}`;
+    if (line.partial) add('warning', 'runlog', log, `${at}: a run was interrupted while writing this line; harmless (kb skips it).`);
+    else if (line.jsonError) add('error', 'runlog', log, `${at}: not a JSON run record (${line.jsonError}). Delete the line, or restore runs.jsonl from git.`);
+    else {
+      const what = (line.issues ?? [])
+        .flatMap((issue) => explainIssue(issue, { data: line.json }))
+        .map(({ path: p, text: t }) => `${fieldName(p)}: ${t}`)
+        .join(' ');
+      add('error', 'runlog', log, `${at}: not a valid run record: ${what} Delete the line, or restore runs.jsonl from git.`);
+    }
   }
 
   const errors = details.filter((d) => d.level === 'error').map((d) => d.message);
