@@ -169,20 +169,6 @@ export function teaser(markdown: string | undefined, max = 260): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))}…`;
 }
 
-/** Number of headings in a markdown text (outside code fences). */
-export function countHeadings(markdown: string | undefined): number {
-  if (!markdown) return 0;
-  let n = 0;
-  let fence = false;
-  const lines = markdown.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    if (/^\s{0,3}(```|~~~)/.test(line)) fence = !fence;
-    else if (!fence && /^\s{0,3}#{1,6}(\s|$)/.test(line)) n++;
-    else if (!fence && i > 0 && lines[i - 1].trim() && !/^\s{0,3}#/.test(lines[i - 1]) && /^\s{0,3}(=+|-+)\s*$/.test(line) && !/^\s*[-*+]\s/.test(lines[i - 1])) n++;
-  });
-  return n;
-}
-
 export const STATUS_LABEL: Record<Session['status'], string> = {
   complete: 'Complete',
   partial: 'Partial',
