@@ -111,7 +111,8 @@ if (runBuild) {
     rows.push(row);
     try {
       row.build = await fn();
-      log(`${name}: ${secs(row.build.ms)}, ${mb(row.build.peakRss)} peak, ${row.build.pages} pages`);
+      const programs = Object.entries(row.build.peakByProgram ?? {}).map(([p, rss]) => `${p} ${mb(rss)}`);
+      log(`${name}: ${secs(row.build.ms)}, ${mb(row.build.peakRss)} peak${programs.length ? ` (${programs.join(', ')})` : ''}, ${row.build.pages} pages`);
     } catch (error) {
       row.error = error instanceof CommandError ? error.message : (error as Error).stack ?? String(error);
       log(`${name} FAILED:\n${row.error}`);

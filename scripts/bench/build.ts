@@ -13,6 +13,8 @@ const NODE = process.execPath;
 export interface BuildFigures {
   ms: number;
   peakRss: number;
+  /** Peak RSS of each program in the build (node, pagefind…), for telling their shares apart. */
+  peakByProgram?: Record<string, number>;
   pages: number;
   indexBytes: number;
   indexFiles: number;
@@ -150,7 +152,7 @@ async function kbBuild(contentDir: string, dist: string, label: string, log: (li
     await waitForOtherBuilds(log);
     run = await runMeasured(NODE, args, { cwd: ROOT, env, label });
   }
-  return { ms: run.ms, peakRss: run.peakRss, ...(await distStats(dist)), phases: phaseLines(run.output), dist };
+  return { ms: run.ms, peakRss: run.peakRss, peakByProgram: run.peakByProgram, ...(await distStats(dist)), phases: phaseLines(run.output), dist };
 }
 
 /** `kb build` with its data-store cache (<content>/.cache/astro) removed first. */

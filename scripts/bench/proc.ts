@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Measured {
   ms: number;
   peakRss: number;
+  /** The peak of each program's own RSS (summed over its processes), e.g. node and pagefind. */
+  peakByProgram: Record<string, number>;
   output: string;
 }
 
@@ -23,6 +25,15 @@ function parentOf(pid: string): string | undefined {
   }
 }
 
+function programOf(pid: string): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  } catch {
+    return '?';
+  }
+}
+
 function rssBytes(pid: string): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -32,8 +43,8 @@ function rssBytes(pid: string): number {
   }
 }
 
-/** The summed RSS of `root` and all its descendants right now. */
-export function treeRss(root: number): number {
+/** The summed RSS of `root` and all its descendants right now, in all and per program. */
+export function treeRss(root: number): { total: number; byProgram: Map<string, number> } {
   const children = new Map<string, string[]>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -41,13 +52,17 @@ export function treeRss(root: number): number {
     if (parent) children.set(parent, [...(children.get(parent) ?? []), pid]);
   }
   let total = 0;
+  const byProgram = new Map<string, number>();
   const queue = [String(root)];
   while (queue.length) {
     const pid = queue.pop()!;
-    total += rssBytes(pid);
+    const rss = rssBytes(pid);
+    total += rss;
+    const program = programOf(pid);
+    byProgram.set(program, (byProgram.get(program) ?? 0) + rss);
     queue.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return { total, byProgram };
 }
 
 export function lastLines(text: string, n: number): string {
@@ -66,8 +81,12 @@ export async function runMeasured(command: string, args: string[], options: { cw
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let peakRss = 0;
+  const peakByProgram: Record<string, number> = {};
   const sample = () => {
-    if (child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
+    if (!child.pid) return;
+    const now = treeRss(child.pid);
+    peakRss = Math.max(peakRss, now.total);
+    for (const [program, rss] of now.byProgram) peakByProgram[program] = Math.max(peakByProgram[program] ?? 0, rss);
   };
   const timer = setInterval(sample, 100);
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -76,5 +95,5 @@ export async function runMeasured(command: string, args: string[], options: { cw
   }).finally(() => clearInterval(timer));
   const ms = performance.now() - started;
   if (code !== 0) throw new CommandError(`${options.label} failed (exit ${code}): ${command} ${args.join(' ')}\n--- last output ---\n${lastLines(output, 60)}`);
-  return { ms, peakRss, output };
+  return { ms, peakRss, peakByProgram, output };
 }

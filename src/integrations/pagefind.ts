@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { loadCatalog, takeHandOff } from '../kb/catalog.ts';
+import { loadCatalog, readSession, takeHandOff } from '../kb/catalog.ts';
 import { searchDocument } from '../lib/search-document.ts';
 
 /** The npm package's own launcher for its platform binary (what `npx pagefind` runs). */
@@ -35,8 +35,10 @@ export default function pagefindIntegration(): AstroIntegration {
         try {
           const io = pLimit(32);
           await Promise.all(
-            catalog.entries.map(({ file, session }) =>
+            catalog.entries.map((entry) =>
               io(async () => {
+                const { file } = entry;
+                const session = readSession(catalog, entry);
                 // The path gives the URL Pagefind records: /q/<slug>/<name>/, as on the site.
                 const folder = path.join(docs, 'q', session.querySlug, path.basename(file, '.mdx'));
                 await mkdir(folder, { recursive: true });

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handOff, loadCatalog, takeHandOff } from './catalog.ts';
+import { handOff, loadCatalog, readSession, takeHandOff } from './catalog.ts';
 import type { Session } from './session.ts';
 import { writeSession } from './store.ts';
 
@@ -34,7 +34,8 @@ describe('the catalog of sessions the site is built from', () => {
     const first = await loadCatalog(content);
     expect(first.problems).toEqual([]);
     expect(first.parsed).toBe(3);
-    expect(first.entries.map((e) => e.session.summary).sort()).toEqual(['Summary 1 [1].', 'Summary 2 [1].', 'Summary 3 [1].']);
+    expect(first.entries.map((e) => readSession(first, e).summary).sort()).toEqual(['Summary 1 [1].', 'Summary 2 [1].', 'Summary 3 [1].']);
+    expect(first.entries.map((e) => e.meta.teaser).sort()).toEqual(['Summary 1 [1].', 'Summary 2 [1].', 'Summary 3 [1].']);
 
     await writeSession(content, session(4));
     const second = await loadCatalog(content);
@@ -43,6 +44,7 @@ describe('the catalog of sessions the site is built from', () => {
     // What came from the cache is exactly what parsing gives.
     const fresh = await loadCatalog(content, { cache: false });
     expect(second.entries).toEqual(fresh.entries);
+    expect(second.entries.map((e) => readSession(second, e))).toEqual(fresh.entries.map((e) => readSession(fresh, e)));
   });
 
   it('parses a file again when its bytes change, and ignores a cache it cannot read', async () => {
@@ -51,14 +53,46 @@ describe('the catalog of sessions the site is built from', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace('Summary 1 [1].', 'Summary one [1].'));
     const edited = await loadCatalog(content);
     expect(edited.parsed).toBe(1);
-    expect(edited.entries[0]!.session.summary).toBe('Summary one [1].');
+    expect(readSession(edited, edited.entries[0]!).summary).toBe('Summary one [1].');
 
     const cacheDir = path.join(content, '.cache', 'site');
     await mkdir(cacheDir, { recursive: true });
-    await writeFile(path.join(cacheDir, 'sessions-v1.bin'), 'not a cache');
+    await writeFile(path.join(cacheDir, 'index-v2.bin'), 'not a cache');
     const afterCorruption = await loadCatalog(content);
     expect(afterCorruption.parsed).toBe(1);
     expect(afterCorruption.problems).toEqual([]);
+  });
+
+  it('keeps only a summary of each session and reads a whole one from its cache file, or from the session file when that is gone', async () => {
+    const { path: file } = await writeSession(content, session(1));
+    const catalog = await loadCatalog(content);
+    const [entry] = catalog.entries;
+    expect(Object.keys(entry!)).toEqual(['file', 'digest', 'meta']);
+    expect(entry!.meta).toMatchObject({ querySlug: 'us-china-rare-earths', counts: { steps: 1, results: 1 } });
+    expect(readSession(catalog, entry!).steps[0]!.results[0]!.url).toBe('https://usgs.example.gov/ree');
+
+    // A second catalog in a fresh process would not have it in memory: clear the cache on disk.
+    await rm(path.join(content, '.cache', 'site', 'sessions-v2'), { recursive: true });
+    const again = await loadCatalog(content);
+    expect(again.parsed).toBe(0);
+    expect(readSession(again, { ...again.entries[0]!, digest: again.entries[0]!.digest }).summary).toBe('Summary 1 [1].');
+
+    // A file edited after the catalog was read is not silently shown with its old digest.
+    const stale = { ...entry!, digest: '0'.repeat(40) };
+    await writeFile(file, (await readFile(file, 'utf8')).replace('Summary 1', 'Summary one'));
+    expect(() => readSession(catalog, stale)).toThrow(/changed while the site was being built\. Run kb build again/);
+  });
+
+  it('forgets the cached sessions of files that are gone', async () => {
+    const { path: one } = await writeSession(content, session(1));
+    await writeSession(content, session(2));
+    await loadCatalog(content);
+    const cached = async () => (await readdir(path.join(content, '.cache', 'site', 'sessions-v2'), { recursive: true })).filter((f) => f.endsWith('.bin'));
+    expect(await cached()).toHaveLength(2);
+    await rm(one);
+    await writeSession(content, session(3));
+    await loadCatalog(content);
+    expect(await cached()).toHaveLength(2);
   });
 
   it('reports every invalid file and every duplicate id, each with its file and line, and keeps the valid ones', async () => {

@@ -12,7 +12,7 @@ export interface Comparison {
 }
 
 /** `/q/<slug>/<name>/changes/` under the site's base. */
-export const changesHref = (b: Briefing) => `${sessionHref(b.data.querySlug, b.name)}changes/`;
+export const changesHref = (b: Briefing) => `${sessionHref(b.meta.querySlug, b.name)}changes/`;
 
 const computed = new WeakMap<Briefing[], Comparison[]>();
 

@@ -1,6 +1,6 @@
 // Site-side glue for the discovery pages (tags, archive, feeds): reads the collection through
 // src/lib/sessions.ts and hands plain data to the pure helpers in tags.ts and feeds.ts.
-import { allBriefings, teaser, type Briefing } from './sessions.ts';
+import { allBriefings, type Briefing } from './sessions.ts';
 import { groupByTag, type TagGroup } from './tags.ts';
 import type { FeedSource } from './feeds.ts';
 
@@ -10,9 +10,9 @@ export const FEED_SIZE = 50;
 
 /** Every tag with the briefings that carry it (newest first), most used tag first. */
 export async function tagGroups(): Promise<TagGroup<Briefing>[]> {
-  return groupByTag(await allBriefings(), (b) => b.data.tags);
+  return groupByTag(await allBriefings(), (b) => b.meta.tags);
 }
 
 export function feedSource(b: Briefing): FeedSource {
-  return { data: b.data, url: b.url, teaser: teaser(b.data.summary, 400) || teaser(b.data.analysis, 400) };
+  return { data: b.meta, url: b.url, teaser: b.meta.longTeaser };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionMeta } from '../kb/catalog.ts';
 import { absolute, feedItem, feedItems, jsonFeed, plainText, sessionFile, sessionIndexEntry, type FeedSource } from './feeds.ts';
 import type { Session } from '../kb/session.ts';
 
@@ -52,7 +53,7 @@ describe('feed items', () => {
 
 describe('sessions.json rows', () => {
   it('lists what scripts need', () => {
-    const row = sessionIndexEntry({ data: session('a1', '2026-01-27T05:52:47Z', { providers: { search: 'corpus' } }), url: '/kb/q/q-a1/x/', entryId: 'q-a1/2026-01-27-a1' }, 'https://example.org');
+    const row = sessionIndexEntry({ data: sessionMeta(session('a1', '2026-01-27T05:52:47Z', { providers: { search: 'corpus' } })), url: '/kb/q/q-a1/x/', entryId: 'q-a1/2026-01-27-a1' }, 'https://example.org');
     expect(row).toMatchObject({ id: 'a1', querySlug: 'q-a1', status: 'complete', url: 'https://example.org/kb/q/q-a1/x/', resultCount: 2, stepCount: 2, providers: { search: 'corpus' }, file: 'briefings/q-a1/2026-01-27-a1.mdx' });
   });
 

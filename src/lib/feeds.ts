@@ -1,5 +1,6 @@
 // Feed and index entries built from sessions: pure functions, so the RSS, JSON Feed and
 // sessions.json endpoints agree and can be unit-tested without Astro.
+import type { SessionMeta } from '../kb/catalog.ts';
 import type { Session } from '../kb/session.ts';
 
 /** Plain text for feeds: no control characters XML 1.0 forbids, no markup interpretation. */
@@ -25,7 +26,7 @@ function day(iso: string): string {
 }
 
 export interface FeedSource {
-  data: Session;
+  data: Pick<Session, 'id' | 'query' | 'generatedAt' | 'tags'>;
   /** Root-relative URL of the session page (base included). */
   url: string;
   /** Plain-text teaser of the summary (or analysis). */
@@ -88,7 +89,8 @@ export function jsonFeed(items: FeedItem[], o: JsonFeedOptions) {
 }
 
 export interface SessionIndexSource {
-  data: Session;
+  /** The catalog's summary of the session (`sessionMeta`): the index needs no more. */
+  data: Pick<SessionMeta, 'id' | 'query' | 'querySlug' | 'generatedAt' | 'status' | 'tags' | 'providers' | 'counts'>;
   url: string;
   /** The collection entry id: the file's path under `briefings/`, without `.mdx`. */
   entryId: string;
@@ -120,8 +122,8 @@ export function sessionIndexEntry(s: SessionIndexSource, site: URL | string | un
     status: d.status,
     tags: d.tags,
     url: absolute(s.url, site),
-    resultCount: d.steps.reduce((n, step) => n + step.results.length, 0),
-    stepCount: d.steps.length,
+    resultCount: d.counts.results,
+    stepCount: d.counts.steps,
     providers: d.providers ?? {},
     file: sessionFile(s.entryId, s.filePath),
   };

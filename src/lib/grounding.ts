@@ -27,6 +27,18 @@ export function groundingOf(session: GroundingInput): GroundingReport {
   return report;
 }
 
+// A question page shows the score of each of its briefings, and is rendered after their pages
+// (Astro renders the routes file by file): the counts are kept by file digest, a few numbers per
+// session, so the check does not run twice for every briefing.
+const countsByDigest = new Map<string, GroundingReport['counts']>();
+
+/** The grounding counts of a briefing, worked out once per build. */
+export function groundingCounts(b: { digest: string; data: GroundingInput }): GroundingReport['counts'] {
+  let counts = countsByDigest.get(b.digest);
+  if (!counts) countsByDigest.set(b.digest, (counts = groundingOf(b.data).counts));
+  return counts;
+}
+
 export const evidenceId = (n: number, k: number) => `kb-ev-${n}-${k}`;
 export const claimId = (i: number) => `kb-claim-${i + 1}`;
 export const whyId = (i: number) => `kb-why-${i + 1}`;

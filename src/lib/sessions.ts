@@ -6,9 +6,11 @@
 // the sessions `kb build` validated in this process, or read here when Astro runs on its own.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { loadCatalog, takeHandOff } from '../kb/catalog.ts';
+import { loadCatalog, readSession, takeHandOff, type SessionMeta } from '../kb/catalog.ts';
 import type { Result, Session, Step } from '../kb/session.ts';
 import { sessionHref, queryHref } from './url.ts';
+
+export { countResults, teaser } from './teaser.ts';
 
 export interface Briefing {
   /** The file's path under `briefings/`, without `.mdx`. */
@@ -17,7 +19,10 @@ export interface Briefing {
   file: string;
   /** Hash of the file's bytes: a page built only from this session may be reused while it holds. */
   digest: string;
-  data: Session;
+  /** What list pages show: every briefing keeps it. */
+  meta: SessionMeta;
+  /** The whole session, read when first asked for (see `readSession`): for a briefing's own pages. */
+  readonly data: Session;
   /** Last segment of the id, `<YYYY-MM-DD>-<id8>`: the page's own URL segment. */
   name: string;
   url: string;
@@ -54,14 +59,26 @@ async function load(): Promise<Briefing[]> {
   }
   const root = path.join(dir, 'briefings');
   const seen = new Map<string, string>();
-  const list = catalog.entries.map(({ file, digest, session: data }) => {
+  const list = catalog.entries.map((entry): Briefing => {
+    const { file, digest, meta } = entry;
     const id = path.relative(root, file).split(path.sep).join('/').replace(/\.mdx$/, '');
     const name = id.split('/').pop()!;
-    const key = `${data.querySlug}/${name}`;
+    const key = `${meta.querySlug}/${name}`;
     const other = seen.get(key);
     if (other) throw new Error(`Two briefings would publish at /q/${key}/: ${other}.mdx and ${id}.mdx`);
     seen.set(key, id);
-    return { id, file, digest, data, name, url: sessionHref(data.querySlug, name), time: Date.parse(data.generatedAt) };
+    return {
+      id,
+      file,
+      digest,
+      meta,
+      get data() {
+        return readSession(catalog, entry);
+      },
+      name,
+      url: sessionHref(meta.querySlug, name),
+      time: Date.parse(meta.generatedAt),
+    };
   });
   return list.sort((a, b) => b.time - a.time || b.name.localeCompare(a.name));
 }
@@ -77,14 +94,14 @@ export function digestOf(briefings: readonly Briefing[]): string {
 export async function queryGroups(): Promise<QueryGroup[]> {
   const groups = new Map<string, QueryGroup>();
   for (const b of await allBriefings()) {
-    let g = groups.get(b.data.querySlug);
+    let g = groups.get(b.meta.querySlug);
     if (!g) {
       // The newest session's wording of the question names the group.
-      g = { slug: b.data.querySlug, query: b.data.query, url: queryHref(b.data.querySlug), briefings: [], tags: [] };
+      g = { slug: b.meta.querySlug, query: b.meta.query, url: queryHref(b.meta.querySlug), briefings: [], tags: [] };
       groups.set(g.slug, g);
     }
     g.briefings.push(b);
-    for (const t of b.data.tags) if (!g.tags.includes(t)) g.tags.push(t);
+    for (const t of b.meta.tags) if (!g.tags.includes(t)) g.tags.push(t);
   }
   return [...groups.values()];
 }
@@ -110,20 +127,6 @@ export function isoOrUndefined(value: string | undefined): string | undefined {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : d.toISOString();
 }
 
-export function countResults(steps: Step[]) {
-  let results = 0;
-  let empty = 0;
-  let cut = 0;
-  let failed = 0;
-  for (const s of steps) {
-    results += s.results.length;
-    if (s.error) failed++;
-    else if (s.results.length === 0) empty++;
-    if (s.truncated) cut++;
-  }
-  return { steps: steps.length, results, empty, cut, failed };
-}
-
 export function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -136,37 +139,6 @@ export function domainOf(r: Result): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Markdown → a short plain-text teaser for list pages. Not a renderer: it drops headings, code,
- * and markup characters, and the result is shown as escaped text.
- */
-export function teaser(markdown: string | undefined, max = 260): string {
-  if (!markdown) return '';
-  const lines: string[] = [];
-  let fence = false;
-  for (const raw of markdown.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(raw)) {
-      fence = !fence;
-      continue;
-    }
-    if (fence || /^\s*#{1,6}\s/.test(raw) || /^\s*([-*_]\s*){3,}$/.test(raw) || /^\s*\|/.test(raw)) continue;
-    const line = raw
-      .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
-      .replace(/^\s*>\s?/, '')
-      .replace(/\*\*|__|\*|`/g, '')
-      .replace(/\\([\\`*_{}[\]()#+\-.!$&<>])/g, '$1')
-      .trim();
-    if (line) lines.push(line);
-    if (lines.join(' ').length > max) break;
-  }
-  const text = lines.join(' ');
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))}…`;
 }
 
 export const STATUS_LABEL: Record<Session['status'], string> = {

@@ -13,7 +13,7 @@ export async function GET(context: APIContext) {
     version: 1,
     site: absolute(href(''), site),
     count: briefings.length,
-    sessions: briefings.map((b) => sessionIndexEntry({ data: b.data, url: b.url, entryId: b.id, filePath: `briefings/${b.id}.mdx` }, site)),
+    sessions: briefings.map((b) => sessionIndexEntry({ data: b.meta, url: b.url, entryId: b.id, filePath: `briefings/${b.id}.mdx` }, site)),
   };
   return new Response(JSON.stringify(body, null, 2) + '\n', { headers: { 'Content-Type': 'application/json; charset=utf-8' } });
 }
