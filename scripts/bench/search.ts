@@ -1,9 +1,12 @@
 // The first search on a built site, as a reader does it: open /search/ in a fresh browser
 // context (cold cache), type a common word, wait for the first result in the DOM. Measures the
-// bytes of every Pagefind request (its JS, wasm, index chunks, filters, fragments; whether
-// loaded with the page or on typing), as transferred (text gzipped, as static hosts serve it),
-// and the time from the input event until <pagefind-results> holds a result link and a
-// highlighted match of the word.
+// bytes of every request the search needs, as transferred (text gzipped, as static hosts serve
+// it): everything under /pagefind/ (pagefind.js, its worker and WebAssembly, the bundle manifest,
+// index chunks, fragments; whether loaded with the page or on typing) and the search page's own
+// scripts and styles — all but the HTML page itself, the favicon and the stylesheets every page
+// shares. Latency is the time from the input event until the results hold a result link and a
+// highlighted match of the word. Works on the project's search page (src/pages/search.astro)
+// and on the baseline's Pagefind component UI.
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +16,12 @@ import type { Browser } from 'playwright-core';
 import { hasChromium, chromiumMissing, launchChromium } from '../../tests/e2e/harness.ts';
 
 export interface SearchFigures {
-  /** Bytes over the network under /pagefind/, page load plus the search. */
+  /** Bytes over the network for search (see above), page load plus the search. */
   bytes: number;
   /** Of those, bytes requested after typing. */
   bytesAfterTyping: number;
   requests: number;
-  /** The biggest Pagefind files fetched, for profiling. */
+  /** The biggest files fetched for search, for profiling. */
   largest: string[];
   latencyMs: number;
   /** The input's debounce, included in the latency. */
@@ -28,13 +31,15 @@ export interface SearchFigures {
 
 export { hasChromium, chromiumMissing };
 
-/** Results render as links inside <pagefind-results> (the project's template and the default). */
-const RESULT = 'pagefind-results a[href]';
+/** The search box: the project's page, else Pagefind's component UI (the baseline). */
+const INPUT = '#search-q, pagefind-input input';
+/** Results render as links in the project's result list, or inside <pagefind-results>. */
+const RESULT = ':is(.search-results, pagefind-results) a[href]';
 /**
  * A result for the typed word: its excerpt highlights the word. The project's search page lists
  * the newest briefings before anything is typed, so a result link alone proves nothing.
  */
-const MATCH = 'pagefind-results mark';
+const MATCH = ':is(.search-results, pagefind-results) mark';
 
 export async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
   const browser = await launchChromium();
@@ -92,26 +97,32 @@ export async function measureSearch(browser: Browser, dist: string, word: string
     const finished: Array<{ url: string; bytes: number; afterTyping: boolean }> = [];
     const pending: Promise<void>[] = [];
     let typing = false;
+    // Stylesheets every page links (the global CSS) are not search's cost; the home page tells which.
+    const home = await (await fetch(server.url)).text();
+    const shared = new Set([...home.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => new URL(m[1]!, server.url).pathname));
+    const searchPage = new URL('search/', server.url).pathname;
     context.on('requestfinished', (request) => {
       const afterTyping = typing;
       pending.push(
         request.sizes().then((sizes) => {
           const url = request.url();
-          if (new URL(url).pathname.includes('/pagefind/')) finished.push({ url, bytes: sizes.responseBodySize + sizes.responseHeadersSize, afterTyping });
+          const { pathname } = new URL(url);
+          if (pathname === searchPage || pathname.endsWith('/favicon.svg') || shared.has(pathname)) return;
+          finished.push({ url, bytes: sizes.responseBodySize + sizes.responseHeadersSize, afterTyping });
         }, () => undefined),
       );
     });
 
     await page.goto(`${server.url}search/`, { waitUntil: 'networkidle' });
-    const input = page.locator('pagefind-input input');
+    const input = page.locator(INPUT).first();
     await input.waitFor({ state: 'visible', timeout: 15_000 });
-    const debounce = await page.locator('pagefind-input').getAttribute('debounce');
+    const debounce = (await page.locator('[data-debounce]').first().getAttribute('data-debounce').catch(() => null)) ?? (await page.locator('pagefind-input').getAttribute('debounce').catch(() => null));
     typing = true;
     // Timed inside the page: from the input event to the first result link in the DOM.
     const latencyMs = await page.evaluate(
-      ({ word, selector, match }) =>
+      ({ word, selector, match, inputSelector }) =>
         new Promise<number>((resolve, reject) => {
-          const el = document.querySelector('pagefind-input input') as HTMLInputElement;
+          const el = document.querySelector(inputSelector) as HTMLInputElement;
           const t0 = performance.now();
           const done = () => {
             if (document.querySelector(selector) && document.querySelector(match)) {
@@ -127,7 +138,7 @@ export async function measureSearch(browser: Browser, dist: string, word: string
           el.value = word;
           el.dispatchEvent(new Event('input', { bubbles: true }));
         }),
-      { word, selector: RESULT, match: MATCH },
+      { word, selector: RESULT, match: MATCH, inputSelector: INPUT },
     );
     // Whatever the first page of results still fetches (fragments) belongs to the first search.
     for (let seen = -1; seen !== pending.length; ) {
@@ -136,7 +147,7 @@ export async function measureSearch(browser: Browser, dist: string, word: string
     }
     await Promise.all(pending);
     const results = await page.locator(`${RESULT}:visible`).count();
-    const largest = [...finished].sort((a, b) => b.bytes - a.bytes).slice(0, 4).map((f) => `${new URL(f.url).pathname.replace(/^.*\/pagefind\//, '')} ${(f.bytes / 1024).toFixed(1)} KB`);
+    const largest = [...finished].sort((a, b) => b.bytes - a.bytes).slice(0, 6).map((f) => `${new URL(f.url).pathname.replace(/^.*\/pagefind\//, '').replace(/^\/_astro\//, '_astro/')} ${(f.bytes / 1024).toFixed(1)} KB`);
     return {
       bytes: finished.reduce((a, f) => a + f.bytes, 0),
       bytesAfterTyping: finished.filter((f) => f.afterTyping).reduce((a, f) => a + f.bytes, 0),

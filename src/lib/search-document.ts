@@ -11,7 +11,13 @@
 import { escapeAttribute, escapeText } from 'entities';
 import type { Session } from '../kb/session.ts';
 import { searchFacets } from './facets.ts';
-import { renderProse } from './prose.ts';
+import { PROSE_VERSION, renderProse } from './prose.ts';
+
+/**
+ * Bump whenever searchDocument's output changes: cached search bundles are keyed by it. It
+ * carries PROSE_VERSION, so a change to how prose renders rebuilds them too.
+ */
+export const SEARCH_DOCUMENT_VERSION = `1.${PROSE_VERSION}`;
 
 export function searchDocument(session: Session): string {
   const date = utcDay(session.generatedAt);

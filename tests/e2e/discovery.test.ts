@@ -1,6 +1,7 @@
 // Discovery pages in a real browser: a knowledge base built from a copy of the project's
-// content/ plus 55 generated older sessions (so the archive has two pages), under
-// KB_SITE=https://example.org KB_BASE=/kb/, served at /kb/.
+// content/ plus 55 generated older sessions in 2020 (so the archive has two pages, and search has
+// two bundles), 12 more copies in 2026 (so the newest bundle alone fills a page of results), and
+// one session with a hostile question, under KB_SITE=https://example.org KB_BASE=/kb/, served at /kb/.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import matter from 'gray-matter';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromiumMissing, hasChromium, launchChromium, serve } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +21,8 @@ const SHOTS = path.join(ROOT, 'test-results');
 const BULK_TAG = 'Bulk paging';
 const BULK_SLUG = 'bulk-paging';
 const BULK = 55;
+const RECENT = 12;
+const HOSTILE_QUERY = 'Zanzibarite <img src=x onerror="window.__pwned=1"> & <script>window.__pwned=2</script>?';
 
 if (!hasChromium) console.warn(chromiumMissing);
 
@@ -32,8 +36,9 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
   let sessions: Row[];
 
   const local = (u: string) => new URL(new URL(u).pathname.replace(/^\/kb\//, ''), site.url).href;
-  async function open(p: string, width = 1280): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+  // Search results load their text as they come near the viewport: search tests use a tall one.
+  async function open(p: string, width = 1280, height = p.startsWith('search/') ? 6000 : 900): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height } });
     const res = await page.goto(new URL(p, site.url).href);
     expect(res?.status(), p).toBe(200);
     return page;
@@ -58,6 +63,16 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
       const data = { ...parsed.data, id, generatedAt: at, tags: [BULK_TAG, i % 2 ? 'bulk-paging' : 'odd-one'] };
       await writeFile(path.join(slugDir, `${at.slice(0, 10)}-${id.slice(0, 8)}.mdx`), matter.stringify(parsed.content, data));
     }
+    for (let i = 0; i < RECENT; i++) {
+      const id = `0rcnt${String(i).padStart(3, '0')}-0000-4000-8000-000000000000`;
+      const at = new Date(Date.UTC(2026, 1, 1 + i, 12)).toISOString().replace('.000Z', 'Z');
+      await writeFile(path.join(slugDir, `${at.slice(0, 10)}-${id.slice(0, 8)}.mdx`), matter.stringify(parsed.content, { ...parsed.data, id, generatedAt: at, tags: ['recent-copy'] }));
+    }
+    const hostileDir = path.join(content, 'briefings', 'hostile-question');
+    await mkdir(hostileDir, { recursive: true });
+    const summary = `Zanzibarite <b onmouseover="window.__pwned=3">bold</b> <img src=x onerror="window.__pwned=4"> is rare. ${parsed.data.summary}`;
+    const hostile = { ...parsed.data, id: '0h0st1le-0000-4000-8000-000000000000', query: HOSTILE_QUERY, querySlug: 'hostile-question', generatedAt: '2026-03-01T12:00:00Z', tags: ['hostile'], summary };
+    await writeFile(path.join(hostileDir, '2026-03-01-0h0st1le.mdx'), matter.stringify(parsed.content, hostile));
     dist = path.join(dir, 'dist');
     await mkdir(SHOTS, { recursive: true });
     // Vitest puts Vite's env (BASE_URL=/, MODE, DEV, PROD, SSR) into process.env; a child build
@@ -197,20 +212,84 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
     expect(urls.some((u) => u.includes('404'))).toBe(false);
   });
 
+  const RESULTS = '.search-results .hit-title a';
+  /** The result links, once every result listed has loaded its text (scrolling them into view). */
   async function hitPaths(page: Page) {
-    const hits = page.locator('pagefind-results .hit-title a');
+    const hits = page.locator(RESULTS);
     await expect.poll(() => hits.count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await page.waitForTimeout(300);
+    await expect.poll(() => page.locator('[data-summary]').innerText()).not.toBe('Searching…');
+    await expect.poll(async () => {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      return page.locator('.hit-loading').count();
+    }).toBe(0);
     return hits.evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
   }
+  const dayOf = (p: string) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10));
+  const descending = (d: number[]) => d.every((x, i) => i === 0 || d[i - 1]! >= x);
+  /** Opens a search page, counting the requests under /kb/pagefind/ by path. */
+  async function openCounting(p: string) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 6000 } });
+    const requests: string[] = [];
+    page.context().on('request', (r) => { if (r.url().includes('/kb/pagefind/')) requests.push(new URL(r.url()).pathname.replace('/kb/pagefind/', '')); });
+    const res = await page.goto(new URL(p, site.url).href);
+    expect(res?.status(), p).toBe(200);
+    return { page, requests, from: (bundle: string) => requests.filter((r) => r.startsWith(`${bundle}/`)) };
+  }
+
+  it('writes a manifest of two search bundles, newest first, holding every briefing', async () => {
+    const manifest = JSON.parse(await fetchText('pagefind/bundles.json'));
+    expect(manifest.bundles.map((b: { key: string }) => b.key)).toEqual(['2026', '2020']);
+    expect(manifest.total).toBe(sessions.length);
+    expect(manifest.bundles[1]).toMatchObject({ key: '2020', first: '2020-01-01', last: '2020-02-24', count: BULK, path: 'pagefind/2020/' });
+  });
+
+  it('lists the newest briefings on an unsearched search page without downloading any search results, and hides them once a search runs', async () => {
+    const { page, requests } = await openCounting('search/');
+    const latest = page.locator('[data-latest] .row-link');
+    await expect.poll(() => latest.count()).toBe(10);
+    // sessions.json lists the same briefings newest first.
+    expect(new URL(await latest.first().evaluate((a) => (a as HTMLAnchorElement).href)).pathname).toBe(new URL(sessions[0]!.url).pathname);
+    await page.waitForLoadState('networkidle');
+    expect(requests.filter((r) => r.includes('fragment/'))).toEqual([]);
+    await page.fill('#search-q', 'china');
+    await expect.poll(() => page.locator('[data-latest]').isHidden()).toBe(true);
+    await page.close();
+  });
 
   it('filters search by tag from the URL, listing only tagged sessions, newest first', async () => {
     const page = await open('search/?tag=china');
     const paths = await hitPaths(page);
     const china = new Set(tagged((t) => t === 'china').map((s) => new URL(s.url).pathname));
     for (const p of paths) expect(china.has(p), p).toBe(true);
-    const order = paths.map((p) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10)));
-    expect(order).toEqual([...order].sort((a, b) => b - a));
+    expect(descending(paths.map(dayOf))).toBe(true);
+    await page.close();
+  });
+
+  it('searches the newest bundle first and fetches the earlier one only when asked, keeping a date sort newest first across both', async () => {
+    const { page, requests, from } = await openCounting('search/?q=china&sort=date');
+    const first = await hitPaths(page);
+    expect(first).toHaveLength(10);
+    expect(first.every((p) => dayOf(p) >= Date.UTC(2026, 0, 1))).toBe(true);
+    expect(from('2026').length).toBeGreaterThan(0);
+    expect(from('2020')).toEqual([]);
+    expect(await page.locator('[data-summary]').innerText()).toMatch(/in briefings of 2026-\d\d-\d\d to 2026-\d\d-\d\d; earlier briefings \(2020-01-01 to 2020-02-24\) not searched yet\.$/);
+    expect(await page.locator('[data-more]').innerText()).toBe('More results');
+    // One copy of Pagefind's WebAssembly and script for every bundle.
+    expect(requests.filter((r) => r.endsWith('.pagefind') && r.includes('wasm'))).toEqual(['wasm.en.pagefind']);
+
+    // Pages of the newest bundle, then the earlier bundle: newest first throughout.
+    for (let i = 0; i < 4 && (await page.locator('[data-more]').isVisible()); i++) {
+      const before = await page.locator(RESULTS).count();
+      await page.click('[data-more]');
+      await expect.poll(() => page.locator(RESULTS).count(), { timeout: 15_000 }).toBeGreaterThan(before);
+    }
+    const all = await hitPaths(page);
+    expect(from('2020').length).toBeGreaterThan(0);
+    expect(all.some((p) => dayOf(p) < Date.UTC(2021, 0, 1))).toBe(true);
+    expect(all.map(dayOf)).toEqual([...all.map(dayOf)].sort((a, b) => b - a));
+    expect(new Set(all).size).toBe(all.length);
+    // The worker compiled the WebAssembly once; the second bundle asked for the same URL.
+    expect(new Set(requests.filter((r) => r.includes('wasm'))).size).toBe(1);
     await page.close();
   });
 
@@ -218,24 +297,89 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
     const page = await open('search/?q=china&sort=oldest');
     expect(await page.locator('#search-sort').inputValue()).toBe('oldest');
     const paths = await hitPaths(page);
-    const day = (p: string) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10));
-    expect(paths.map(day)).toEqual(paths.map(day).sort((a, b) => a - b));
+    expect(paths.map(dayOf)).toEqual(paths.map(dayOf).sort((a, b) => a - b));
     await page.selectOption('#search-sort', 'date');
     await expect.poll(() => new URL(page.url()).searchParams.get('sort')).toBe('date');
-    const descending = (d: number[]) => d.every((x, i) => i === 0 || d[i - 1] >= x);
-    await expect.poll(async () => { const d = (await hitPaths(page)).map(day); return descending(d) && d[0] > Date.UTC(2021, 0, 1); }, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => { const d = (await hitPaths(page)).map(dayOf); return descending(d) && d[0]! > Date.UTC(2021, 0, 1); }, { timeout: 10_000 }).toBe(true);
     expect(new URL(page.url()).searchParams.get('q')).toBe('china');
     await page.close();
   });
 
-  it('filters by year and source once briefing pages carry those filters', async (ctx) => {
-    const html = await fetchText(new URL(newest().url).pathname.replace(/^\/kb\//, ''));
-    if (!html.includes('data-pagefind-filter="year"')) ctx.skip(); // the briefing page must include <SearchFacets>
-    const page = await open('search/?year=2020');
+  it('filters by year by searching only that year\'s bundle', async () => {
+    const { page, from } = await openCounting('search/?year=2020');
     const paths = await hitPaths(page);
+    expect(paths).toHaveLength(10);
     for (const p of paths) expect(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.startsWith('2020')).toBe(true);
+    expect(from('2026')).toEqual([]);
     await page.close();
   });
+
+  it('loads filter values only when a menu opens, and keeps filters, term and sort in the URL', async () => {
+    const { page, requests } = await openCounting('search/?q=china');
+    await hitPaths(page);
+    expect(requests.filter((r) => /^(filters|sources)\.json/.test(r))).toEqual([]);
+    await page.click('details[data-filter="tag"] summary');
+    const china = page.locator('details[data-filter="tag"] input[value="china"]');
+    await china.waitFor();
+    expect(requests.filter((r) => r.startsWith('filters.json'))).toHaveLength(1);
+    expect(requests.filter((r) => r.startsWith('sources.json'))).toHaveLength(0);
+    await china.check();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('tag')).toEqual(['china']);
+    const tagged = new Set(sessions.filter((s) => s.tags.includes('china')).map((s) => new URL(s.url).pathname));
+    await expect.poll(async () => (await hitPaths(page)).every((p) => tagged.has(p))).toBe(true);
+    await page.selectOption('#search-sort', 'oldest');
+    await page.click('details[data-filter="source"] summary');
+    const source = page.locator('details[data-filter="source"] input[type=checkbox]').first();
+    await source.waitFor();
+    expect(requests.filter((r) => r.startsWith('sources.json'))).toHaveLength(1);
+    const sourceName = await source.getAttribute('value');
+    await source.check();
+    await expect.poll(() => new URL(page.url()).searchParams.get('source')).toBe(sourceName);
+    const url = page.url();
+    expect(new URL(url).searchParams.get('q')).toBe('china');
+    expect(new URL(url).searchParams.get('sort')).toBe('oldest');
+
+    // The same URL opened afresh restores the whole state.
+    const again = await open(url.replace(site.url, ''));
+    expect(await again.locator('#search-q').inputValue()).toBe('china');
+    expect(await again.locator('#search-sort').inputValue()).toBe('oldest');
+    expect(await again.locator('.search-active button').allInnerTexts()).toEqual(['china ×', `${sourceName} ×`]);
+    await again.locator('.search-active button', { hasText: sourceName! }).click();
+    await expect.poll(() => new URL(again.url()).searchParams.get('source')).toBe(null);
+    expect(new URL(again.url()).searchParams.getAll('tag')).toEqual(['china']);
+    await page.close();
+    await again.close();
+  });
+
+  it('shows a hostile question and excerpt as text, never as markup', async () => {
+    const page = await open('search/?q=zanzibarite');
+    await hitPaths(page);
+    const hit = page.locator('.search-results > li').first();
+    expect(await hit.locator('.hit-title a').innerText()).toBe(HOSTILE_QUERY);
+    expect(await hit.locator('.hit-title a').getAttribute('href')).toBe('/kb/q/hostile-question/2026-03-01-0h0st1le/');
+    expect(await hit.locator('.hit-excerpt').first().innerText()).toContain('<img src=x onerror="window.__pwned=4">');
+    expect(await hit.locator('mark').first().innerText()).toMatch(/zanzibarite/i);
+    expect(await page.locator('.search-results img, .search-results script, .search-results b').count()).toBe(0);
+    await hit.locator('.hit-excerpt').first().hover();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.close();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`has no serious or critical accessibility violations on search with a filter menu open, ${scheme}`, async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(new URL('search/?q=china', site.url).href);
+      await page.locator(RESULTS).first().waitFor({ timeout: 15_000 });
+      await page.click('details[data-filter="query"] summary');
+      await page.locator('details[data-filter="query"] input[type=checkbox]').first().waitFor();
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `search-menu-${scheme}.png`) });
+      await context.close();
+    });
+  }
 
   it('has a useful 404 page', async () => {
     const page = await browser.newPage();

@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
     await page.fill('#header-q', 'dysprosium');
     await page.press('#header-q', 'Enter');
     await page.waitForURL(/\/search\/\?q=dysprosium/);
-    const hit = page.locator('pagefind-results .hit-title a').first();
+    const hit = page.locator('.search-results .hit-title a').first();
     await expect.poll(() => hit.textContent(), { timeout: 15_000 }).toContain('import dependency of the US on China');
     await hit.click();
 
@@ -74,8 +74,11 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
     await page.close();
   });
 
-  it('writes a search index that holds the briefing', async () => {
-    const entry = JSON.parse(await readFile(path.join(dir, 'dist', 'pagefind', 'pagefind-entry.json'), 'utf8'));
+  it('writes a search index that holds the briefing, in one bundle listed in the manifest', async () => {
+    const pagefind = path.join(dir, 'dist', 'pagefind');
+    const manifest = JSON.parse(await readFile(path.join(pagefind, 'bundles.json'), 'utf8'));
+    expect(manifest).toMatchObject({ total: 1, bundles: [{ key: '2026', count: 1, path: 'pagefind/2026/' }] });
+    const entry = JSON.parse(await readFile(path.join(pagefind, '2026', 'pagefind-entry.json'), 'utf8'));
     expect(Object.values(entry.languages as Record<string, { page_count: number }>).reduce((n, l) => n + l.page_count, 0)).toBe(1);
   });
 });

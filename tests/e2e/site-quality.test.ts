@@ -51,7 +51,12 @@ describe.skipIf(!hasChromium)('the published site', () => {
     const page = await context.newPage();
     page.on('close', () => void context.close());
     await page.goto(new URL(pages[name], site.url).href);
-    if (name === 'search') await page.locator('pagefind-results a').first().waitFor({ timeout: 15_000 });
+    if (name === 'search') {
+      await page.locator('.search-results a').first().waitFor({ timeout: 15_000 });
+      // A filter menu open, so its checkboxes are checked too.
+      await page.click('details[data-filter="tag"] summary');
+      await page.locator('details[data-filter="tag"] input[type=checkbox]').first().waitFor({ timeout: 15_000 });
+    }
     return page;
   }
 

@@ -61,10 +61,10 @@ describe(`the workflow ${WORKFLOW}`, () => {
     expect(steps.filter((s) => s.run === 'npm ci --no-audit --no-fund')).toHaveLength(Object.keys(workflow.jobs).length - 1);
   });
 
-  it('restores and saves the response cache and the build caches (sessions by hash, Astro incremental)', () => {
+  it('restores and saves the response cache and the build caches (sessions by hash, Astro incremental, search bundles)', () => {
     const paths = (action: string) => uses(action).flatMap((s) => String(s.with!.path).trim().split('\n')).sort();
-    expect(paths('actions/cache/restore')).toEqual(['content/.cache/astro', 'content/.cache/http', 'content/.cache/site']);
-    expect(paths('actions/cache/save')).toEqual(['content/.cache/astro', 'content/.cache/http', 'content/.cache/site']);
+    expect(paths('actions/cache/restore')).toEqual(['content/.cache/astro', 'content/.cache/http', 'content/.cache/search', 'content/.cache/site']);
+    expect(paths('actions/cache/save')).toEqual(['content/.cache/astro', 'content/.cache/http', 'content/.cache/search', 'content/.cache/site']);
   });
 
   it('passes every provider key the code reads from secrets, and the provider choice from variables', async () => {
