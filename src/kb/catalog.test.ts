@@ -83,12 +83,16 @@ describe('the catalog of sessions the site is built from', () => {
     expect(() => readSession(catalog, stale)).toThrow(/changed while the site was being built\. Run kb build again/);
   });
 
-  it('forgets the cached sessions of files that are gone', async () => {
+  it('forgets the cached sessions of files that are gone, and the caches of older versions', async () => {
+    const site = path.join(content, '.cache', 'site');
+    await mkdir(site, { recursive: true });
+    await writeFile(path.join(site, 'sessions-v1.bin'), 'the whole catalog, as version 1 kept it');
     const { path: one } = await writeSession(content, session(1));
     await writeSession(content, session(2));
     await loadCatalog(content);
     const cached = async () => (await readdir(path.join(content, '.cache', 'site', 'sessions-v2'), { recursive: true })).filter((f) => f.endsWith('.bin'));
     expect(await cached()).toHaveLength(2);
+    expect((await readdir(site)).sort()).toEqual(['index-v2.bin', 'sessions-v2']);
     await rm(one);
     await writeSession(content, session(3));
     await loadCatalog(content);

@@ -157,8 +157,14 @@ export function readSession(catalog: Catalog, entry: CatalogEntry): Session {
   return session;
 }
 
-/** Removes the cached sessions of files that are gone or changed, so the cache does not grow forever. */
+/**
+ * Removes the cached sessions of files that are gone or changed, and the caches of older versions
+ * (a whole copy of every session), so the cache does not grow forever.
+ */
 async function forgetOthers(contentDir: string, keep: Set<string>): Promise<void> {
+  const current = new Set([path.basename(indexFile(contentDir)), path.basename(sessionsDir(contentDir))]);
+  const old = (await readdir(cacheDir(contentDir)).catch(() => [] as string[])).filter((f) => /^(sessions|index)-v\d+(\.bin)?$/.test(f) && !current.has(f));
+  await Promise.all(old.map((f) => rm(path.join(cacheDir(contentDir), f), { recursive: true, force: true })));
   const root = sessionsDir(contentDir);
   const files = await readdir(root, { recursive: true }).catch(() => [] as string[]);
   const stale = files.filter((f) => f.endsWith('.bin') && !keep.has(path.basename(f, '.bin')));

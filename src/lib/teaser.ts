@@ -41,7 +41,15 @@ export function teaser(markdown: string | undefined, max = 260): string {
     if (line) lines.push(line);
     if (lines.join(' ').length > max) break;
   }
-  const text = lines.join(' ');
+  return shorten(lines.join(' '), max);
+}
+
+/**
+ * Plain text cut to `max` characters at a word, with "…". A teaser shortened again gives the
+ * teaser of the shorter length, so list pages can cut the catalog's teaser instead of reading
+ * the session.
+ */
+export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
   const cut = text.slice(0, max);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))}…`;
