@@ -1,5 +1,7 @@
-// Grounding in the browser, on the seed export: imported with `kb import`, built with `kb build`
-// into a temporary folder. Its unsupported figures (the "94%" first) are marked in the prose with
+// Grounding in the browser, on a MICA export shaped like the real seed (tests/fixtures/mica/
+// magnets-report.txt: outlets named instead of cited, figures no result holds, an admission that
+// the sources lack statistics): imported with `kb import`, built with `kb build` into a temporary
+// folder. Its unsupported figures (the "94%" first) are marked in the prose with
 // a reason that a keyboard reaches; a supported claim's link lands on highlighted words in a
 // source card; the evidence panel and the query timeline show the score; and the page has no
 // serious or critical axe violations. Screenshots go to test-results/ for a person to look at.
@@ -12,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
 
-const SEED = fileURLToPath(new URL('../../../shared/seeds/mica-report-us-china-rare-earths.txt', import.meta.url));
+const REPORT = fileURLToPath(new URL('../fixtures/mica/magnets-report.txt', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const SLUG = 'what-is-the-import-dependency-of-the-us-on-china-for-rare-earths';
+const SLUG = 'how-dependent-is-the-us-on-china-for-rare-earth-permanent-magnets';
 
-describe.skipIf(!hasChromium)('grounding on the seed briefing, in the browser', () => {
+describe.skipIf(!hasChromium)('grounding on a seed-shaped briefing, in the browser', () => {
   let dir: string;
   let pageUrl: string;
   let queryUrl: string;
@@ -27,7 +29,7 @@ describe.skipIf(!hasChromium)('grounding on the seed briefing, in the browser', 
     dir = await mkdtemp(path.join(os.tmpdir(), 'kb-grounding-'));
     const content = path.join(dir, 'content');
     await mkdir(content, { recursive: true });
-    await kb('import', SEED, '--content', content);
+    await kb('import', REPORT, '--content', content);
     await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
     const [session] = (await readdir(path.join(dir, 'dist', 'q', SLUG), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     site = await serve(path.join(dir, 'dist'));
@@ -69,9 +71,9 @@ describe.skipIf(!hasChromium)('grounding on the seed briefing, in the browser', 
     expect(shown.width).toBeGreaterThan(100);
     expect(await why.isVisible()).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'grounding-unsupported-focus.png') });
-    // Other unsupported figures of the seed are marked too; supported ones are not.
+    // Other unsupported figures of the report are marked too; supported ones are not.
     const marked = await page.locator('.prose mark.kb-unsupported').allTextContents();
-    expect(marked).toEqual(expect.arrayContaining(['90%', '22.93X', '$600 million']));
+    expect(marked).toEqual(expect.arrayContaining(['88%', '22.93X', '$600 million']));
     expect(marked).not.toContain('$1.6 billion');
   });
 
@@ -120,7 +122,7 @@ describe.skipIf(!hasChromium)('grounding on the seed briefing, in the browser', 
   });
 
   for (const scheme of ['light', 'dark'] as const) {
-    it(`has no serious or critical accessibility violations on the seed briefing (${scheme})`, async () => {
+    it(`has no serious or critical accessibility violations on the briefing (${scheme})`, async () => {
       const page = await open(pageUrl, scheme);
       await page.locator('.prose mark.kb-unsupported').first().focus();
       const { violations } = await new AxeBuilder({ page }).analyze();

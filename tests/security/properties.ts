@@ -1,6 +1,6 @@
 // Fuzz properties over the MDX writer and the importers, shared by tests/security/fuzz.test.ts
 // (CI: fixed seed, small budget) and scripts/fuzz.ts (`npm run fuzz -- --runs N --seed S`).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { ImportError, parseMicaReport, parseSessionJson } from '../../src/kb/importers/index.ts';
@@ -78,9 +78,7 @@ function importedOk(run: () => Session | Session[]): void {
 
 function reports(): string[] {
   const here = (p: string) => new URL(p, import.meta.url);
-  return [here('../fixtures/mica/lithium-report.txt'), here('../../../shared/seeds/mica-report-us-china-rare-earths.txt')]
-    .filter((u) => existsSync(u))
-    .map((u) => readFileSync(u, 'utf8'));
+  return [here('../fixtures/mica/lithium-report.txt'), here('../fixtures/mica/magnets-report.txt')].map((u) => readFileSync(u, 'utf8'));
 }
 
 /** A mutation of a real report: cuts, insertions of hostile text, byte flips, line swaps. */

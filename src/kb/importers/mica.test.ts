@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Result, Session } from '../session.ts';
+import { SEED, hasSeed, seedMissing } from '../../../tests/support/seed.ts';
 import { ImportError, importFile, parseMicaReport } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SEEDS = path.resolve(ROOT, '../shared/seeds');
-const SEED = path.join(SEEDS, 'mica-report-us-china-rare-earths.txt');
 const FIXTURES = path.join(ROOT, 'tests/fixtures/mica');
 const LITHIUM = path.join(FIXTURES, 'lithium-report.txt');
+const MAGNETS = path.join(FIXTURES, 'magnets-report.txt');
 
 const complete = (results: Result[]): number => results.filter((r) => !r.partial).length;
 const urls = (s: Session): number => s.steps.flatMap((st) => st.results).filter((r) => r.url).length;
@@ -39,7 +39,9 @@ async function refusal(run: () => Promise<unknown> | unknown): Promise<ImportErr
   throw new Error('expected the import to be refused');
 }
 
-describe.skipIf(!existsSync(SEEDS))('the real seed export in ../shared/seeds (skipped when that folder is absent)', () => {
+if (!hasSeed) console.warn(seedMissing);
+
+describe.skipIf(!hasSeed)('the real seed export (skipped where it is absent)', () => {
   let session: Session;
   let text: string;
   beforeAll(async () => {
@@ -222,6 +224,48 @@ describe.skipIf(!existsSync(SEEDS))('the real seed export in ../shared/seeds (sk
   it('imports a CRLF copy of the seed to the same session', () => {
     const crlf = parseMicaReport(text.replace(/\n/g, '\r\n'), SEED);
     expect({ ...crlf, provenance: undefined }).toEqual({ ...session, provenance: undefined });
+  });
+});
+
+describe('a MICA report export shaped like the seed, written for these tests (rare-earth magnets)', () => {
+  let session: Session;
+  let text: string;
+  beforeAll(async () => {
+    text = readFileSync(MAGNETS, 'utf8');
+    [session] = await importFile(MAGNETS);
+  });
+
+  it('reads the header and reconciles the two Generated lines to one UTC time with seconds', () => {
+    expect(session.id).toBe('5d2b7e90-4c1a-4f3e-8a6b-2c9d0e1f3a47');
+    expect(session.query).toBe('How dependent is the US on China for rare-earth permanent magnets?');
+    expect(session.generatedAt).toBe('2026-02-10T14:20:31Z');
+    expect(session.provenance?.otherTimestamps).toEqual(['Generated: 2026-02-10 14:20 UTC', 'Generated: 2026-02-10 08:20:31']);
+  });
+
+  it('finds five steps with 6, 0, 6, 6 and 2 complete results, 22 urls and three cut-off steps', () => {
+    expect(session.steps.map((s) => complete(s.results))).toEqual([6, 0, 6, 6, 2]);
+    expect(urls(session)).toBe(22);
+    expect(session.steps.map((s) => s.truncated)).toEqual([undefined, undefined, true, true, true]);
+    expect(session.steps[2].results[6]).toEqual({ title: 'How U.S.', partial: true });
+    expect(session.steps[1].note).toBe('The export listed no results for this step and gave no reason.');
+    expect(session.status).toBe('partial');
+  });
+
+  it('keeps the multi-line snippet and turns "\\$" back into "$" in result values', () => {
+    expect(session.steps[3].results[1].snippet).toContain('federal package would fund its separation and magnet plants.\n\nThe company is one of several');
+    expect(session.steps[3].results[1].title).toBe('Texas Magnet Works jumps 18% after $1.6 billion federal package');
+    expect(JSON.stringify(session)).not.toContain('\\\\$');
+  });
+
+  it('leaves no "\\$" and no run of three or more asterisks in the summary and the analysis, and loses no letter or digit', () => {
+    for (const part of [session.summary ?? '', session.analysis]) {
+      expect(part).not.toContain('\\$');
+      expect(part).not.toMatch(/\*{3,}/);
+    }
+    expect(session.summary).toContain('**94%** of the world');
+    expect(session.analysis).toContain('**$1.6 billion federal package** announced');
+    const raw = between(text, '2. Analysis', '3. Results: step_0');
+    expect(letters([session.title, 'Executive Summary', session.summary, session.analysis].join('\n'))).toBe(letters(raw));
   });
 });
 

@@ -1,7 +1,7 @@
-// The whole path, as a user takes it: import the real seed export into a temporary knowledge
-// base, build it with `kb build`, then search and read it in Debian's Chromium.
+// The whole path, as a user takes it: import a MICA export shaped like the real seed (several
+// steps, one empty, three cut off, "\$" and "****" artefacts) into a temporary knowledge base,
+// build it with `kb build`, then search and read it in Debian's Chromium.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
 
-const SEED = fileURLToPath(new URL('../../../shared/seeds/mica-report-us-china-rare-earths.txt', import.meta.url));
-const SEED_ID = '8e0c65b3-0d2f-48bd-bf11-594d2ccc9279';
-const hasSeed = existsSync(SEED);
+const REPORT = fileURLToPath(new URL('../fixtures/mica/magnets-report.txt', import.meta.url));
+const ID = '5d2b7e90-4c1a-4f3e-8a6b-2c9d0e1f3a47';
+const PAGE = 'q/how-dependent-is-the-us-on-china-for-rare-earth-permanent-magnets/2026-02-10-5d2b7e90/';
 
 if (!hasChromium) console.warn(chromiumMissing);
-if (!hasSeed) console.warn(`the seed export is not at ${SEED}; seed browser test skipped`);
 
-describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed export', () => {
+describe.skipIf(!hasChromium)('a knowledge base built from an imported MICA export', () => {
   let dir: string;
   let site: Awaited<ReturnType<typeof serve>>;
   let browser: Browser;
@@ -24,7 +23,7 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kb-e2e-'));
     const content = path.join(dir, 'content');
-    await kb('import', SEED, '--content', content);
+    await kb('import', REPORT, '--content', content);
     await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
     site = await serve(path.join(dir, 'dist'));
     browser = await launchChromium();
@@ -36,24 +35,24 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds the briefing by searching for "dysprosium" and shows all 20 result links of its steps', async () => {
+  it('finds the briefing by searching for "dysprosium" and shows all 22 result links of its steps', async () => {
     const page = await browser.newPage();
     await page.goto(site.url);
     await page.fill('#header-q', 'dysprosium');
     await page.press('#header-q', 'Enter');
     await page.waitForURL(/\/search\/\?q=dysprosium/);
     const hit = page.locator('.search-results .hit-title a').first();
-    await expect.poll(() => hit.textContent(), { timeout: 15_000 }).toContain('import dependency of the US on China');
+    await expect.poll(() => hit.textContent(), { timeout: 15_000 }).toContain('How dependent is the US on China for rare-earth');
     await hit.click();
 
-    const briefing = page.locator(`[data-session-id="${SEED_ID}"]`);
+    const briefing = page.locator(`[data-session-id="${ID}"]`);
     await briefing.waitFor();
     expect(await page.locator('[data-session-id]').count()).toBe(1);
-    expect(await page.locator('h1').textContent()).toContain('What is the import dependency of the US on China for rare earths?');
-    // 6 + 0 + 6 + 6 + 1 complete results, and step 3's cut-off 7th record still has its url.
+    expect(await page.locator('h1').textContent()).toContain('How dependent is the US on China for rare-earth permanent magnets?');
+    // 6 + 0 + 6 + 6 + 2 complete results, and the cut-off records of steps 3 and 4 still have their urls.
     const links = briefing.locator('#kb-sources a[href^="http"]');
-    expect(await links.count()).toBe(20);
-    expect(await links.evaluateAll((as) => new Set(as.map((a) => (a as HTMLAnchorElement).href)).size)).toBeGreaterThanOrEqual(19);
+    expect(await links.count()).toBe(22);
+    expect(await links.evaluateAll((as) => new Set(as.map((a) => (a as HTMLAnchorElement).href)).size)).toBe(22);
     // The empty and the cut-off steps are explained in words.
     const sources = (await briefing.locator('#kb-sources').innerText()).toLowerCase();
     expect(sources).toContain('no results');
@@ -63,7 +62,7 @@ describe.skipIf(!hasChromium || !hasSeed)('a knowledge base built from the seed 
 
   it('shows the summary and analysis as formatted text, without the export artefacts', async () => {
     const page = await browser.newPage();
-    await page.goto(new URL(`q/what-is-the-import-dependency-of-the-us-on-china-for-rare-earths/2026-01-27-8e0c65b3/`, site.url).href);
+    await page.goto(new URL(PAGE, site.url).href);
     // Only the prose: the provenance panel quotes the artefacts it repaired, on purpose.
     const text = (await page.locator('[data-kb-part]').allInnerTexts()).join('\n');
     expect(text).toContain('$1.6 billion');
