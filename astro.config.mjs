@@ -20,7 +20,7 @@ export default defineConfig({
   // The sitemap needs absolute URLs, so it is only written when KB_SITE gives the origin
   // (<base>sitemap-index.xml and sitemap-0.xml); the 404 page is left out.
   // Sessions are read from the content folder by the pages (src/lib/sessions.ts), not compiled
-  // as MDX modules, and their prose is rendered by src/lib/prose.ts: see docs/performance.md.
+  // as MDX modules, and their prose is rendered by src/lib/prose/render.ts: see docs/performance.md.
   integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind()],
   vite: {
     build: {

@@ -3,7 +3,7 @@
 // counterexample; exits 1 when a property fails.
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED, fuzzProperties } from '../tests/security/properties.ts';
+import { DEFAULT_SEED, fuzzProperties } from '#tests/security/properties.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20000' }, seed: { type: 'string' } } });
 const runs = Number(values.runs);

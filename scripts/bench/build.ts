@@ -3,7 +3,7 @@
 import { lstat, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSession } from '../../src/kb/store.ts';
+import { writeSession } from '#kb/store/store.ts';
 import { CommandError, runMeasured, type Measured } from './proc.ts';
 import { sessionFor, type SyntheticOptions } from './synthetic.ts';
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runDue } from '../../src/kb/runner.ts';
+import { runDue } from '#kb/commands/run.ts';
 
 export interface PipelineOptions {
   queries: number;

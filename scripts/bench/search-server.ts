@@ -1,7 +1,7 @@
 // A search API for the benchmark, in its own process so its fixed latency is not delayed by the
 // pipeline's own work on the benchmark's event loop (as a remote API would not be). Speaks the
 // Tavily protocol; prints its URL on stdout, then serves until killed.
-import { sendJson, startLoopback } from '../../tests/support/loopback.ts';
+import { sendJson, startLoopback } from '#tests/support/loopback.ts';
 
 const latency = Number(process.argv[2] ?? 200);
 let inFlight = 0;

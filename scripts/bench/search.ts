@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { hasChromium, chromiumMissing, launchChromium } from '../../tests/e2e/harness.ts';
+import { hasChromium, chromiumMissing, launchChromium } from '#tests/e2e/harness.ts';
 
 export interface SearchFigures {
   /** Bytes over the network for search (see above), page load plus the search. */

@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Session, describeIssues, type Step } from '../../src/kb/session.ts';
-import { sessionToMdx } from '../../src/kb/mdx.ts';
-import { sessionPath } from '../../src/kb/store.ts';
+import { Session, describeIssues, type Step } from '#core/session.ts';
+import { sessionToMdx } from '#kb/store/mdx.ts';
+import { sessionPath } from '#kb/store/store.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STEPS = 5;
@@ -292,7 +292,7 @@ if (!isMainThread && (workerData as { kbBenchSynthetic?: boolean })?.kbBenchSynt
 
 async function generatorVersion(): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of ['scripts/bench/synthetic.ts', 'src/kb/mdx.ts', 'src/kb/session.ts', 'src/kb/store.ts']) hash.update(await readFile(path.join(ROOT, file)));
+  for (const file of ['scripts/bench/synthetic.ts', 'src/kb/store/mdx.ts', 'src/core/session.ts', 'src/kb/store/store.ts']) hash.update(await readFile(path.join(ROOT, file)));
   return hash.digest('hex').slice(0, 12);
 }
 

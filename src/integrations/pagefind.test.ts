@@ -3,10 +3,10 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../kb/catalog.ts';
-import type { Session } from '../kb/session.ts';
-import { writeSession } from '../kb/store.ts';
-import type { BundleManifest } from '../lib/search-bundles.ts';
+import { loadCatalog } from '#kb/store/catalog.ts';
+import type { Session } from '#core/session.ts';
+import { writeSession } from '#kb/store/store.ts';
+import type { BundleManifest } from '#search/bundles.ts';
 import { buildSearchBundles } from './pagefind.ts';
 
 const session = (n: number, generatedAt: string, over: Partial<Session> = {}): Session => ({

@@ -1,9 +1,9 @@
 // Builds the search index once Astro has written the site, so `dist/pagefind/` is part of every
-// build. The briefings are split into date bundles (src/lib/search-bundles.ts), each its own
+// build. The briefings are split into date bundles (src/search/bundles.ts), each its own
 // Pagefind index, built one at a time: Pagefind's memory is bounded by the largest bundle, and a
 // bundle whose briefings did not change is copied from `<content>/.cache/search/` instead of
 // indexed again (a new session normally changes only the newest bundle). Each briefing is
-// indexed from its session (src/lib/search-document.ts), not by reading the built page back, by
+// indexed from its session (src/search/document.ts), not by reading the built page back, by
 // the Pagefind CLI: at 10,000 briefings it took 59 s where the Node API took 115–132 s.
 //
 // Layout of dist/pagefind/:
@@ -20,10 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { loadCatalog, readSession, takeHandOff, type Catalog } from '../kb/catalog.ts';
-import { searchFacets } from '../lib/facets.ts';
-import { SEARCH_DOCUMENT_VERSION, searchDocument } from '../lib/search-document.ts';
-import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, partitionBundles, type BundleManifest, type FacetCounts } from '../lib/search-bundles.ts';
+import { loadCatalog, readSession, takeHandOff, type Catalog } from '#kb/store/catalog.ts';
+import { searchFacets } from '#core/facets.ts';
+import { SEARCH_DOCUMENT_VERSION, searchDocument } from '#search/document.ts';
+import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, partitionBundles, type BundleManifest, type FacetCounts } from '#search/bundles.ts';
 
 const PAGEFIND_LIB = path.dirname(fileURLToPath(import.meta.resolve('pagefind')));
 /** The npm package's own launcher for its platform binary (what `npx pagefind` runs). */

@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { importFile } from './importers/index.ts';
-import { listSessions, sweepTempFiles, writeSession } from './store.ts';
-import type { Session } from './session.ts';
-import type { Query } from './config.ts';
+import { listSessions, sweepTempFiles, writeSession } from './store/store.ts';
+import type { Session } from '#core/session.ts';
+import type { Query } from './config/queries.ts';
 
 const USAGE = `Usage: kb <command> [options]
 
@@ -125,10 +125,10 @@ function noExtraArgs(command: string, args: string[]) {
 
 async function importCommand(files: string[], options: Options, print: Print, printError: Print) {
   if (!files.length) throw new UsageError('kb import needs at least one file: kb import FILE…');
-  const { loadConfig } = await import('./config.ts');
+  const { loadConfig } = await import('./config/queries.ts');
   const config = await loadConfig(options.content);
   // Imports and runs take turns on one content folder; leftovers of a killed writer are swept.
-  const { acquireContentLock } = await import('./lock.ts');
+  const { acquireContentLock } = await import('./store/lock.ts');
   const release = await acquireContentLock(options.content, 'kb import');
   try {
     await sweepTempFiles(options.content);
@@ -180,7 +180,7 @@ async function buildCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('build', args);
   await requireContentDir(options.content);
   const started = performance.now();
-  const { buildSite } = await import('./build.ts');
+  const { buildSite } = await import('./commands/build.ts');
   const { sessions, outDir } = await buildSite({ contentDir: options.content, outDir: options.out, verbose: options.verbose });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   print(`built ${sessions} briefing(s) into ${path.relative(process.cwd(), outDir) || outDir} in ${seconds}s`);
@@ -190,7 +190,7 @@ async function buildCommand(args: string[], options: Options, print: Print) {
 async function verifyCommand(args: string[], options: Options, print: Print, printError: Print) {
   noExtraArgs('verify', args);
   await requireContentDir(options.content);
-  const { verifyContent } = await import('./verify.ts');
+  const { verifyContent } = await import('./commands/verify.ts');
   const result = await verifyContent(options.content);
   for (const line of result.problems) (line.startsWith('warning: ') ? print : printError)(line);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -199,12 +199,12 @@ async function verifyCommand(args: string[], options: Options, print: Print, pri
 }
 
 async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {
-  const { runDue } = await import('./runner.ts');
-  const { createProgress } = await import('./progress.ts');
+  const { runDue } = await import('./commands/run.ts');
+  const { createProgress } = await import('./commands/progress.ts');
   // With --json, stdout carries only the summary; progress goes to stderr.
   const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
   // A bad --shard is refused before any work starts.
-  const shard = options.shard === undefined ? undefined : (await import('./shard.ts')).parseShard(options.shard);
+  const shard = options.shard === undefined ? undefined : (await import('./store/shards.ts')).parseShard(options.shard);
   const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard });
   if (options.json) {
     print(JSON.stringify(summary, null, 2));
@@ -225,7 +225,7 @@ async function mergeCommand(dirs: string[], options: Options, print: Print) {
     if (!stats?.isDirectory()) throw new UsageError(`kb merge: the shard folder ${dir} does not exist`);
   }
   await requireContentDir(options.content);
-  const { mergeShards } = await import('./shard.ts');
+  const { mergeShards } = await import('./store/shards.ts');
   const result = await mergeShards(options.content, dirs);
   for (const file of result.added) print(`added ${path.join(options.content, file)}`);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -235,7 +235,7 @@ async function mergeCommand(dirs: string[], options: Options, print: Print) {
 
 async function summaryCommand(files: string[], commit: boolean, print: Print, printError: Print) {
   if (!files.length) throw new UsageError('kb summary needs at least one file written by kb run --json: kb summary FILE…');
-  const { commitMessage, readSummaries, summaryMarkdown } = await import('./summary.ts');
+  const { commitMessage, readSummaries, summaryMarkdown } = await import('./commands/summary.ts');
   const inputs = await readSummaries(files);
   // A shard that stopped early must not hide what the others did: its file is reported, not fatal.
   for (const i of inputs) if (i.problem) printError(`kb: ${i.file}: ${i.problem}`);
@@ -245,7 +245,7 @@ async function summaryCommand(files: string[], commit: boolean, print: Print, pr
 }
 
 async function doctorCommand(options: Options, print: Print) {
-  const { doctor } = await import('./doctor.ts');
+  const { doctor } = await import('./commands/doctor.ts');
   const checks = await doctor(options.content, process.env);
   for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}`);
   return checks.every((c) => c.ok) ? 0 : 1;
@@ -254,7 +254,7 @@ async function doctorCommand(options: Options, print: Print) {
 async function listCommand(args: string[], options: Options, print: Print) {
   noExtraArgs('list', args);
   await requireContentDir(options.content);
-  const [{ loadConfig, nextDue }, sessions] = await Promise.all([import('./config.ts'), listSessions(options.content)]);
+  const [{ loadConfig, nextDue }, sessions] = await Promise.all([import('./config/queries.ts'), listSessions(options.content)]);
   const config = await loadConfig(options.content);
   const bySlug = new Map<string, typeof sessions>();
   for (const entry of sessions) bySlug.set(entry.session.querySlug, [...(bySlug.get(entry.session.querySlug) ?? []), entry]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sessionMeta } from '../kb/catalog.ts';
-import type { Session } from '../kb/session.ts';
+import { sessionMeta } from '#kb/store/catalog.ts';
+import type { Session } from '#core/session.ts';
 import { comparisons } from './changes.ts';
 import type { Briefing } from './sessions.ts';
 

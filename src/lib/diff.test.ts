@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Session } from '../kb/session.ts';
+import type { Session } from '#core/session.ts';
 import { extractFigures, figureChanges, normaliseUrl, plainBlocks, sourceChanges, summaryPair } from './diff.ts';
 
 const example = (name: string): Session => {

@@ -2,7 +2,7 @@
 // appeared, disappeared or changed, and the two summaries. Pure TypeScript, no Astro imports, so
 // the CLI and tests can use it as well as the pages.
 import { LRUCache } from 'lru-cache';
-import type { Result, Session } from '../kb/session.ts';
+import type { Result, Session } from '#core/session.ts';
 
 // ---------------------------------------------------------------- sources
 

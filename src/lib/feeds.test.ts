@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sessionMeta } from '../kb/catalog.ts';
+import { sessionMeta } from '#kb/store/catalog.ts';
 import { absolute, feedItem, feedItems, jsonFeed, plainText, sessionFile, sessionIndexEntry, type FeedSource } from './feeds.ts';
-import type { Session } from '../kb/session.ts';
+import type { Session } from '#core/session.ts';
 
 function session(id: string, generatedAt: string, extra: Partial<Session> = {}): Session {
   return {

@@ -1,7 +1,7 @@
 // Feed and index entries built from sessions: pure functions, so the RSS, JSON Feed and
 // sessions.json endpoints agree and can be unit-tested without Astro.
-import type { SessionMeta } from '../kb/catalog.ts';
-import type { Session } from '../kb/session.ts';
+import type { SessionMeta } from '#kb/store/catalog.ts';
+import type { Session } from '#core/session.ts';
 
 /** Plain text for feeds: no control characters XML 1.0 forbids, no markup interpretation. */
 export function plainText(text: string): string {

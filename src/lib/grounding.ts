@@ -1,16 +1,16 @@
 // What a briefing page shows of its grounding, worked out from the session alone by the same
-// check the pipeline runs (src/kb/grounding/), so every briefing, old or new, shows it:
+// check the pipeline runs (src/core/grounding/), so every briefing, old or new, shows it:
 //   - in the prose: each unsupported figure marked with why, and each supported claim followed by
 //     a small link to the words in the source card that support it (the render-time plugin,
-//     src/integrations/grounding.ts, places these from `planMarks`);
+//     src/lib/prose/grounding.ts, places these from `planMarks`);
 //   - on the source cards: those words highlighted, with ids the links target (`highlights`);
 //   - the "Sources and evidence" panel: each source and the claims that rest on it.
 // Ids are built from integers only. Nothing here produces HTML: callers build nodes or let Astro
 // escape text.
 import { LRUCache } from 'lru-cache';
-import { groundSession, type Claim, type GroundingInput, type GroundingReport } from '../kb/grounding/index.ts';
+import { groundSession, type Claim, type GroundingInput, type GroundingReport } from '#core/grounding/index.ts';
 
-export type { Claim, GroundingReport } from '../kb/grounding/index.ts';
+export type { Claim, GroundingReport } from '#core/grounding/index.ts';
 
 // Memoised by the session's steps array: the page, its cards and the prose plugin (which sees a
 // shallow copy of the session as its frontmatter) share one run of the check. Only the latest few

@@ -2,15 +2,15 @@
 //
 // Sessions are not an Astro content collection: at ten thousand sessions, the collection's data
 // store passes through the bundler as one giant module and every session becomes an MDX module
-// to compile (see docs/performance.md). The pages read the catalog instead (src/kb/catalog.ts):
+// to compile (see docs/performance.md). The pages read the catalog instead (src/kb/store/catalog.ts):
 // the sessions `kb build` validated in this process, or read here when Astro runs on its own.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { loadCatalog, readSession, takeHandOff, type SessionMeta } from '../kb/catalog.ts';
-import type { Result, Session, Step } from '../kb/session.ts';
+import { loadCatalog, readSession, takeHandOff, type SessionMeta } from '#kb/store/catalog.ts';
+import type { Result, Session, Step } from '#core/session.ts';
 import { sessionHref, queryHref } from './url.ts';
 
-export { countResults, teaser } from './teaser.ts';
+export { countResults, teaser } from '#core/teaser.ts';
 
 export interface Briefing {
   /** The file's path under `briefings/`, without `.mdx`. */

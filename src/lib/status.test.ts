@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Query } from '../kb/config.ts';
-import { runDue } from '../kb/runner.ts';
-import { lastSuccesses } from '../kb/runner.ts';
-import type { RunLogEntry, RunRecord } from '../kb/runlog.ts';
+import type { Query } from '#kb/config/queries.ts';
+import { runDue } from '#kb/commands/run.ts';
+import { lastSuccesses } from '#kb/commands/run.ts';
+import type { RunLogEntry, RunRecord } from '#kb/store/runlog.ts';
 import { describeOutcome, formatCost, formatDuration, loadStatus, runViews, shapeStatus } from './status.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));

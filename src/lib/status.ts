@@ -1,8 +1,8 @@
 // The status page's data: the last run, recent runs and failures from content/runs.jsonl, and when
 // each configured question is next due. Plain functions over plain data (no Astro imports), so
 // the shaping is tested directly; the page only lays it out.
-import { ConfigError, loadConfig, nextDue, type Query } from '../kb/config.ts';
-import { readRunHistory, type RunLogEntry, type RunRecord } from '../kb/runlog.ts';
+import { ConfigError, loadConfig, nextDue, type Query } from '#kb/config/queries.ts';
+import { readRunHistory, type RunLogEntry, type RunRecord } from '#kb/store/runlog.ts';
 
 export interface RunView {
   /** The run id, or the first of the shards' ids for a fanned-out CI run. */

@@ -2,11 +2,11 @@
 // (KB_SITE); without it they are root-relative (RSS readers need an origin, so set KB_SITE).
 import type { APIContext } from 'astro';
 import { getRssString } from '@astrojs/rss';
-import { allBriefings } from '../lib/sessions.ts';
-import { feedItems } from '../lib/feeds.ts';
-import { feedSource, FEED_SIZE, SITE_DESCRIPTION } from '../lib/discovery.ts';
-import { SITE_NAME } from '../lib/site.ts';
-import { BASE } from '../lib/url.ts';
+import { allBriefings } from '#lib/sessions.ts';
+import { feedItems } from '#lib/feeds.ts';
+import { feedSource, FEED_SIZE, SITE_DESCRIPTION } from '#lib/discovery.ts';
+import { SITE_NAME } from '#lib/site.ts';
+import { BASE } from '#lib/url.ts';
 
 /** Stands in for the origin when none is configured, and is removed again afterwards. */
 const PLACEHOLDER = 'https://kb-site-not-configured.invalid';

@@ -1,10 +1,10 @@
 // Every session, newest first, for scripts: what it asked, when, how it went, and where its
 // page and its file are. `url` is absolute when KB_SITE is set, else root-relative (base included).
 import type { APIContext } from 'astro';
-import { allBriefings } from '../lib/sessions.ts';
-import { sessionIndexEntry } from '../lib/feeds.ts';
-import { absolute } from '../lib/feeds.ts';
-import { href } from '../lib/url.ts';
+import { allBriefings } from '#lib/sessions.ts';
+import { sessionIndexEntry } from '#lib/feeds.ts';
+import { absolute } from '#lib/feeds.ts';
+import { href } from '#lib/url.ts';
 
 export async function GET(context: APIContext) {
   const site = context.site;

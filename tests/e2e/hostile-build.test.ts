@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
-import { THEME_SCRIPT } from '../../src/lib/theme-script.ts';
+import { THEME_SCRIPT } from '#lib/theme-script.ts';
 import { htmlToHast } from 'satteri';
 
 const ID = '0badc0de-0000-4000-8000-000000000001';

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig, nextDue } from '../../src/kb/config.ts';
-import { lastSuccesses } from '../../src/kb/runner.ts';
-import { appendRunLog, appendRunRecord } from '../../src/kb/runlog.ts';
+import { loadConfig, nextDue } from '#kb/config/queries.ts';
+import { lastSuccesses } from '#kb/commands/run.ts';
+import { appendRunLog, appendRunRecord } from '#kb/store/runlog.ts';
 import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDue, type RunSummary } from '../../src/kb/runner.ts';
-import { readRunHistory } from '../../src/kb/runlog.ts';
-import { verifyContent } from '../../src/kb/verify.ts';
+import { runDue, type RunSummary } from '#kb/commands/run.ts';
+import { readRunHistory } from '#kb/store/runlog.ts';
+import { verifyContent } from '#kb/commands/verify.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
 

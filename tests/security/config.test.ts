@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/kb/config.ts';
+import { ConfigError, parseConfig } from '#kb/config/queries.ts';
 
 const FILE = 'content/queries.yaml';
 const KB = fileURLToPath(new URL('../../bin/kb.ts', import.meta.url));

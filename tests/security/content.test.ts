@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyContent } from '../../src/kb/verify.ts';
+import { verifyContent } from '#kb/commands/verify.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KB = path.join(ROOT, 'bin/kb.ts');

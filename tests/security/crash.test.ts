@@ -6,10 +6,10 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/kb/cli.ts';
-import { listSessions, readSession, sweepTempFiles } from '../../src/kb/store.ts';
-import { appendRunLog, readRunLog, runLogPath } from '../../src/kb/runlog.ts';
-import { lockPath } from '../../src/kb/lock.ts';
+import { main } from '#kb/cli.ts';
+import { listSessions, readSession, sweepTempFiles } from '#kb/store/store.ts';
+import { appendRunLog, readRunLog, runLogPath } from '#kb/store/runlog.ts';
+import { lockPath } from '#kb/store/lock.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KB = path.join(ROOT, 'bin/kb.ts');

@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runDue, type RunSummary } from '../../src/kb/runner.ts';
-import { readRunLog } from '../../src/kb/runlog.ts';
-import { listSessions } from '../../src/kb/store.ts';
-import type { Session } from '../../src/kb/session.ts';
-import { sendJson, startLoopback, type Handler, type Loopback, type RecordedRequest } from '../support/loopback.ts';
+import { runDue, type RunSummary } from '#kb/commands/run.ts';
+import { readRunLog } from '#kb/store/runlog.ts';
+import { listSessions } from '#kb/store/store.ts';
+import type { Session } from '#core/session.ts';
+import { sendJson, startLoopback, type Handler, type Loopback, type RecordedRequest } from '#tests/support/loopback.ts';
 
 /** Generous: every case finishes in well under a second or two; a hang would take forever. */
 const BOUND_MS = 10_000;

@@ -20,7 +20,7 @@ describe(`fuzz (seed ${seed}, ${numRuns} runs each)`, () => {
 // now shown literally (flat), so the compiled module stays shallow.
 describe('deeply nested markdown', () => {
   it('is shown literally, not nested hundreds deep', async () => {
-    const { safeMdx, isInertMdx } = await import('../../src/kb/mdx.ts');
+    const { safeMdx, isInertMdx } = await import('#kb/store/mdx.ts');
     const { mdxToMdast } = await import('satteri');
     const depth = (n: { children?: unknown[] }): number => 1 + Math.max(0, ...(n.children ?? []).map((c) => depth(c as { children?: unknown[] })));
     for (const text of ['>'.repeat(500) + ' deep', '> - '.repeat(200) + 'x', Array.from({ length: 120 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n')]) {

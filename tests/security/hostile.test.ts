@@ -14,9 +14,9 @@ import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import { htmlToHast } from 'satteri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kb } from '../e2e/harness.ts';
-import { THEME_SCRIPT } from '../../src/lib/theme-script.ts';
-import { safeHref } from '../../src/kb/session.ts';
+import { kb } from '#tests/e2e/harness.ts';
+import { THEME_SCRIPT } from '#lib/theme-script.ts';
+import { safeHref } from '#core/session.ts';
 import { flatCorpus, megabyte } from './hostile-corpus.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -282,13 +282,13 @@ describe('a hostile corpus in every field of a session, imported and built with 
 });
 
 // ---------------------------------------------------------------------------------------------
-// The audit: the one path for untrusted text into a page is renderProse (prose, src/lib/prose.ts)
+// The audit: the one path for untrusted text into a page is renderProse (prose, src/lib/prose/render.ts)
 // and Astro's escaping (everything else). Any other way to put raw HTML or code into a page must be listed here.
 
 /** `file: pattern` → why it is safe. Every occurrence in src/ must be on this list. */
 const ALLOWED: Record<string, string> = {
   'src/layouts/Base.astro: set:html': 'the constant THEME_SCRIPT (src/lib/theme-script.ts), no data; the hostile test checks it byte for byte',
-  'src/pages/q/[slug]/[session].astro: set:html': 'the prose as renderProse (src/lib/prose.ts) renders it: markdown parsed, raw HTML turned to text, only http(s) links, no images; its fuzz property and this whole suite check the built pages',
+  'src/pages/q/[slug]/[session].astro: set:html': 'the prose as renderProse (src/lib/prose/render.ts) renders it: markdown parsed, raw HTML turned to text, only http(s) links, no images; its fuzz property and this whole suite check the built pages',
 };
 const RAW_PATTERNS: Array<[string, RegExp]> = [
   ['set:html', /set:html/],

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireContentLock, lockPath } from '../../src/kb/lock.ts';
-import { sendJson, startLoopback } from '../support/loopback.ts';
+import { acquireContentLock, lockPath } from '#kb/store/lock.ts';
+import { sendJson, startLoopback } from '#tests/support/loopback.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KB = path.join(ROOT, 'bin/kb.ts');
@@ -115,7 +115,7 @@ describe('the content lock', () => {
     const pid = await deadPid();
     await writeFile(lockPath(content), JSON.stringify({ pid, hostname: os.hostname(), command: 'kb run', startedAt: '2026-01-01T00:00:00.000Z' }));
     // Children, not this process: a lock held by our own pid counts as ours.
-    const script = `import('${path.join(ROOT, 'src/kb/lock.ts')}').then(async (m) => { try { await m.acquireContentLock(${JSON.stringify(content)}, 'kb run'); console.log('won'); await new Promise((r) => setTimeout(r, 1500)); } catch (e) { console.log('refused'); } })`;
+    const script = `import('${path.join(ROOT, 'src/kb/store/lock.ts')}').then(async (m) => { try { await m.acquireContentLock(${JSON.stringify(content)}, 'kb run'); console.log('won'); await new Promise((r) => setTimeout(r, 1500)); } catch (e) { console.log('refused'); } })`;
     const outcomes = await Promise.all(
       Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
         const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });

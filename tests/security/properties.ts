@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { ImportError, parseMicaReport, parseSessionJson } from '../../src/kb/importers/index.ts';
-import { isInertMdx, mdxToSession, safeMdx, sessionToMdx } from '../../src/kb/mdx.ts';
-import { Session } from '../../src/kb/session.ts';
+import { ImportError, parseMicaReport, parseSessionJson } from '#kb/importers/index.ts';
+import { isInertMdx, mdxToSession, safeMdx, sessionToMdx } from '#kb/store/mdx.ts';
+import { Session } from '#core/session.ts';
 import { flatCorpus } from './hostile-corpus.ts';
 
 const FRAGMENTS = [

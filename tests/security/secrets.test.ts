@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback, type RecordedRequest } from '../support/loopback.ts';
+import { sendJson, startLoopback, type Loopback, type RecordedRequest } from '#tests/support/loopback.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KB = path.join(ROOT, 'bin', 'kb.ts');

@@ -2,8 +2,8 @@
 // server that answers in the provider's own documented shapes. Each provider's test file calls
 // `searchProviderContract` with its API's answers and adds the checks of its own protocol.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpOptions } from '../../src/kb/http.ts';
-import { ProviderError, type SearchProvider } from '../../src/kb/providers/types.ts';
+import type { HttpOptions } from '#kb/providers/http.ts';
+import { ProviderError, type SearchProvider } from '#kb/providers/types.ts';
 import { inSequence, sendJson, startLoopback, type Handler, type Loopback } from './loopback.ts';
 
 export interface ContractSpec {

@@ -1,13 +1,13 @@
 // `kb import`: read a file, tell its format from its content (not its name), hand it to the
 // right importer. Nothing here writes anything; the caller stores what comes back.
 import { readFile } from 'node:fs/promises';
-import type { Session } from '../session.ts';
+import type { Session } from '#core/session.ts';
 import { ImportError, WHAT_KB_TAKES, sha256Hex } from './common.ts';
-import { parseMicaReport } from './mica.ts';
+import { parseMicaReport } from './mica/report.ts';
 import { parseSessionJson } from './json.ts';
 
 export { ImportError } from './common.ts';
-export { parseMicaReport } from './mica.ts';
+export { parseMicaReport } from './mica/report.ts';
 export { parseSessionJson } from './json.ts';
 
 function readProblem(error: unknown): string {

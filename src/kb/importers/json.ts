@@ -1,9 +1,9 @@
 // Session JSON → Session. The input shape is `SessionInput` (session.ts): the stored shape with
 // the derivable fields optional. Unknown fields are refused, never dropped.
 import { z } from 'astro/zod';
-import { Session, SessionInput, deriveStatus, describeIssues } from '../session.ts';
+import { Session, SessionInput, deriveStatus, describeIssues } from '#core/session.ts';
 import { ImportError, baseName, normaliseDeep, querySlugFor } from './common.ts';
-import { withGrounding } from '../grounding/index.ts';
+import { withGrounding } from '#core/grounding/index.ts';
 
 export interface JsonImportOptions {
   /** sha256 of the file's bytes, recorded in provenance when the input has none. */

@@ -5,12 +5,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { sessionToMdx } from '../mdx.ts';
-import { createCorpusSearch } from '../providers/search/corpus.ts';
-import { deriveStatus, type Step } from '../session.ts';
-import { checkCitations, numberResults } from './citations.ts';
-import { extractiveAnalyst } from './extractive.ts';
-import { rulePlanner } from './rule-planner.ts';
+import { sessionToMdx } from '#kb/store/mdx.ts';
+import { createCorpusSearch } from '#kb/providers/search/corpus.ts';
+import { deriveStatus, type Step } from '#core/session.ts';
+import { checkCitations, numberResults } from '#core/citations.ts';
+import { extractiveAnalyst } from './analysts/extractive.ts';
+import { rulePlanner } from './planners/rule.ts';
 
 const CONTENT = path.resolve(import.meta.dirname, '../../../content');
 

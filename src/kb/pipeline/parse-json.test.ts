@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Completion, CompletionRequest, LlmProvider } from '../providers/types.ts';
-import { ProviderError } from '../providers/types.ts';
+import type { Completion, CompletionRequest, LlmProvider } from '#kb/providers/types.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 import { completeJson, JsonAnswerError, readModelJson, UnusableAnswerError } from './parse-json.ts';
 
 const anyObject = (value: unknown) => {

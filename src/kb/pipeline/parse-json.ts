@@ -4,7 +4,7 @@
 // or cut short. This finds the JSON, repairs it, lets the caller validate it, and asks the model
 // once more (quoting the problem) before giving up.
 import { jsonrepair } from 'jsonrepair';
-import { ProviderError, type ChatMessage, type CompletionRequest, type LlmProvider, type Usage } from '../providers/types.ts';
+import { ProviderError, type ChatMessage, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
 
 /** The answer had no usable JSON, or the JSON was not what the caller needs. */
 export class JsonAnswerError extends Error {

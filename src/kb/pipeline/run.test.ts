@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dropDuplicateUrls, RunFailure, runQuery } from './run.ts';
-import type { Query } from '../config.ts';
+import type { Query } from '#kb/config/queries.ts';
 
 describe('duplicate results across steps', () => {
   const r = (url: string) => ({ title: url, url });

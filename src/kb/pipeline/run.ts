@@ -1,11 +1,11 @@
 // One research run per query: plan → search → analyse → Session → file. Runs many queries at
 // once within per-provider concurrency limits; a query that fails is logged, never published.
 import { randomUUID } from 'node:crypto';
-import type { Query } from '../config.ts';
-import { deriveStatus, type Session, type Step } from '../session.ts';
-import type { SearchProvider, Usage } from '../providers/types.ts';
-import { checkCitations } from './citations.ts';
-import { groundDraft } from '../grounding/verify.ts';
+import type { Query } from '#kb/config/queries.ts';
+import { deriveStatus, type Session, type Step } from '#core/session.ts';
+import type { SearchProvider, Usage } from '#kb/providers/types.ts';
+import { checkCitations } from '#core/citations.ts';
+import { groundDraft } from './verify.ts';
 import type { Analyst, Planner } from './types.ts';
 
 export interface Stages {

@@ -1,7 +1,7 @@
 // The pipeline's stages: plan → search → analyse. Each stage is an interface so that a model
 // or an offline implementation can stand behind it.
-import type { Result, Step } from '../session.ts';
-import type { Usage } from '../providers/types.ts';
+import type { Step } from '#core/session.ts';
+import type { Usage } from '#kb/providers/types.ts';
 
 export interface Plan {
   /** One sub-query per step, in order. */
@@ -27,11 +27,4 @@ export interface Analysis {
 export interface Analyst {
   readonly name: string;
   analyse(question: string, steps: Step[], signal?: AbortSignal): Promise<Analysis>;
-}
-
-export interface NumberedResult {
-  /** The citation number: results counted from 1 across all steps, in step order. */
-  n: number;
-  stepIndex: number;
-  result: Result;
 }

@@ -1,5 +1,5 @@
 // The two small interfaces every provider implements. The pipeline knows nothing else about them.
-import type { Result } from '../session.ts';
+import type { Result } from '#core/session.ts';
 
 export interface SearchOptions {
   /** How many results to ask for. Providers may return fewer. */

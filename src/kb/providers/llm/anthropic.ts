@@ -1,8 +1,8 @@
 // Anthropic Messages API: `POST {base}/v1/messages`. System prompts travel in the top-level
 // `system` field (there is no system role), `max_tokens` is required, and structured output is a
 // forced tool call whose `input` is the JSON.
-import { fetchJson, type HttpOptions } from '../../http.ts';
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '../types.ts';
+import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';

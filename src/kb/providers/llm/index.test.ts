@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback } from '../../../../tests/support/loopback.ts';
+import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
 import { createLlmProvider } from './index.ts';
 
 const fast = { sleep: async () => {}, timeoutMs: 2000, retries: 0 };

@@ -1,7 +1,7 @@
 // Builds a model provider by name from the environment. Which provider runs is decided by config
 // (`llm:` in content/queries.yaml) or KB_LLM_PROVIDER — never by a key merely being present.
-import type { HttpOptions } from '../../http.ts';
-import { ProviderError, type LlmProvider } from '../types.ts';
+import type { HttpOptions } from '#kb/providers/http.ts';
+import { ProviderError, type LlmProvider } from '#kb/providers/types.ts';
 import { createAnthropicMessages } from './anthropic.ts';
 import { createOpenAiChat } from './openai.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { inSequence, sendJson, startLoopback, type Handler, type Loopback } from '../../../../tests/support/loopback.ts';
-import { ProviderError } from '../types.ts';
+import { inSequence, sendJson, startLoopback, type Handler, type Loopback } from '#tests/support/loopback.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 import { createOpenAiChat } from './openai.ts';
 
 const KEY = 'sk-test-abcdef1234567890';

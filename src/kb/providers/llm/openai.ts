@@ -1,8 +1,8 @@
 // OpenAI-compatible Chat Completions: `POST {base}/chat/completions`. The same protocol is spoken by
 // OpenAI itself and by local servers (Ollama, llama.cpp's llama-server, vLLM, LM Studio), so one
 // provider covers them all; only the base URL and whether a key is needed differ.
-import { fetchJson, HttpError, type HttpOptions } from '../../http.ts';
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '../types.ts';
+import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 

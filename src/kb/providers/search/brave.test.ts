@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback } from '../../../../tests/support/loopback.ts';
-import { fastHttp, searchProviderContract } from '../../../../tests/support/search-contract.ts';
-import { ProviderError } from '../types.ts';
+import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
+import { fastHttp, searchProviderContract } from '#tests/support/search-contract.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 import { createBraveSearch, ENV } from './brave.ts';
 
 const KEY = 'BSAx9Qm2Lr7Tz4Wv8Ny3Kp6Hj1Fd5Gc';

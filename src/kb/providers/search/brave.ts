@@ -2,9 +2,9 @@
 // Results are in `web.results[]` (title, url, description with <strong> highlights, page_age as an
 // ISO date-time, age as written, profile, meta_url). `web` is left out when nothing was found.
 // Errors come as {type: "ErrorResponse", error: {status, code, detail}}; a bad key is a 422.
-import { fetchJson, HttpError, type HttpOptions } from '../../http.ts';
-import type { Result } from '../../session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '../types.ts';
+import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
+import type { Result } from '#core/session.ts';
+import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
 import { clampCount, describeAnswer, isRecord, normaliseDate, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
 
 export const ENV = { key: 'BRAVE_API_KEY', base: 'BRAVE_BASE_URL', defaultBase: 'https://api.search.brave.com' } as const satisfies ProviderEnv;

@@ -1,9 +1,9 @@
 // What every HTTP search provider shares: key and base-URL checks, the request options handed to
 // fetchJson, and the normalisation of an API's result into the session's Result shape.
 import { decodeHTMLStrict } from 'entities';
-import type { HttpOptions } from '../../http.ts';
-import { Result } from '../../session.ts';
-import { ProviderError } from '../types.ts';
+import type { HttpOptions } from '#kb/providers/http.ts';
+import { Result } from '#core/session.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 
 /** How a provider module names its environment variables, for the config layer. */
 export interface ProviderEnv {

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Session } from '../../session.ts';
-import { writeSession } from '../../store.ts';
+import type { Session } from '#core/session.ts';
+import { writeSession } from '#kb/store/store.ts';
 import { createCorpusSearch, SNIPPET_MAX } from './corpus.ts';
 
 let content: string;

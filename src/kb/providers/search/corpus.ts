@@ -10,10 +10,10 @@ import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { htmlToHast } from 'satteri';
-import { listSessions } from '../../store.ts';
-import type { Result } from '../../session.ts';
-import { clip, compareStrings, contentTerms, isStopWord, normaliseTerm, splitSentences, squash, wordCount, wordTokens } from '../../text-analysis.ts';
-import type { SearchOptions, SearchProvider } from '../types.ts';
+import { listSessions } from '#kb/store/store.ts';
+import type { Result } from '#core/session.ts';
+import { clip, compareStrings, contentTerms, isStopWord, normaliseTerm, splitSentences, squash, wordCount, wordTokens } from '#core/text-analysis.ts';
+import type { SearchOptions, SearchProvider } from '#kb/providers/types.ts';
 
 export interface CorpusSearchOptions {
   /** The knowledge base folder: documents are read from `<contentDir>/corpus/`, stored sessions from `<contentDir>/briefings/`. */

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback } from '../../../../tests/support/loopback.ts';
-import { fastHttp } from '../../../../tests/support/search-contract.ts';
+import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
+import { fastHttp } from '#tests/support/search-contract.ts';
 import { createSearchProvider, SEARCH_PROVIDERS } from './index.ts';
 
 describe('createSearchProvider', () => {

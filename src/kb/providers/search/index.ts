@@ -1,7 +1,7 @@
 // Chooses the search provider by name. Keys and base URLs come from the environment (the
 // variables each provider module names in its ENV); the offline `corpus` provider needs neither.
-import type { HttpOptions } from '../../http.ts';
-import { ProviderError, type SearchProvider } from '../types.ts';
+import type { HttpOptions } from '#kb/providers/http.ts';
+import { ProviderError, type SearchProvider } from '#kb/providers/types.ts';
 import { ENV as BRAVE, createBraveSearch } from './brave.ts';
 import { createCorpusSearch } from './corpus.ts';
 import { ENV as SEARXNG, createSearxngSearch } from './searxng.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback } from '../../../../tests/support/loopback.ts';
-import { fastHttp, searchProviderContract } from '../../../../tests/support/search-contract.ts';
-import { ProviderError } from '../types.ts';
+import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
+import { fastHttp, searchProviderContract } from '#tests/support/search-contract.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 import { createSearxngSearch, ENV } from './searxng.ts';
 
 function hit(fields: Record<string, unknown>) {

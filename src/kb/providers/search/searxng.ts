@@ -1,9 +1,9 @@
 // SearXNG: GET {url}/search?q=…&format=json, no key. The answer's `results[]` carry title, url,
 // content, engine(s) and publishedDate (ISO, or null). An instance answers 403 when the JSON format
 // is not enabled (`search.formats` in settings.yml) and 429 when its bot limiter blocks a client.
-import { fetchJson, HttpError, type HttpOptions } from '../../http.ts';
-import type { Result } from '../../session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '../types.ts';
+import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
+import type { Result } from '#core/session.ts';
+import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
 import { describeAnswer, isRecord, requestOptions, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
 
 export const ENV = { base: 'SEARXNG_URL' } as const satisfies ProviderEnv;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJson, startLoopback, type Loopback } from '../../../../tests/support/loopback.ts';
-import { fastHttp, searchProviderContract } from '../../../../tests/support/search-contract.ts';
-import { ProviderError } from '../types.ts';
+import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
+import { fastHttp, searchProviderContract } from '#tests/support/search-contract.ts';
+import { ProviderError } from '#kb/providers/types.ts';
 import { createSerperSearch, ENV } from './serper.ts';
 
 const KEY = '3f9e2c7a1b5d8e4f6a0c2b9d7e1f3a5c8b6d4e2f';

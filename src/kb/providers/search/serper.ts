@@ -1,9 +1,9 @@
 // Serper (Google results): POST {base}/search with the key in `X-API-KEY` and a JSON body {q, num}.
 // Results are in `organic[]` (title, link, snippet, position, date as Google shows it, e.g.
 // "Mar 5, 2024" or "3 days ago"). Errors come as {message, statusCode}; a bad key is a 403.
-import { fetchJson, type HttpOptions } from '../../http.ts';
-import type { Result } from '../../session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '../types.ts';
+import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
+import type { Result } from '#core/session.ts';
+import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
 import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
 
 export const ENV = { key: 'SERPER_API_KEY', base: 'SERPER_BASE_URL', defaultBase: 'https://google.serper.dev' } as const satisfies ProviderEnv;

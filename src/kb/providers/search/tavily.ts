@@ -1,9 +1,9 @@
 // Tavily Search: POST {base}/search with `Authorization: Bearer <key>` and a JSON body
 // {query, max_results, search_depth, …}; the answer's `results[]` carry title, url, content,
 // score and (for news) published_date. Errors come as {detail: {error}}.
-import { fetchJson, type HttpOptions } from '../../http.ts';
-import type { Result } from '../../session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '../types.ts';
+import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
+import type { Result } from '#core/session.ts';
+import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
 import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
 
 export const ENV = { key: 'TAVILY_API_KEY', base: 'TAVILY_BASE_URL', defaultBase: 'https://api.tavily.com' } as const satisfies ProviderEnv;

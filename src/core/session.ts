@@ -1,0 +1,172 @@
+// The data model: one zod schema shared by the CLI (import, store, pipeline) and the site
+// (src/content.config.ts). Everything a session page shows comes from these shapes.
+import { z } from 'astro/zod';
+
+/** Ids go into file names, so they are restricted to characters that are safe there. */
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const Result = z.strictObject({
+  title: z.string(),
+  /** Missing only when an export was cut off before the record's url arrived. */
+  url: z.string().optional(),
+  snippet: z.string().optional(),
+  /** The outlet's host name as the search provider gave it, e.g. `www.cnn.com`. */
+  source: z.string().optional(),
+  /** Publication date when the provider knows it (ISO date or date-time). */
+  publishedAt: z.string().optional(),
+  /** The record was cut off mid-way in the source; the fields present are all that arrived. */
+  partial: z.boolean().optional(),
+});
+
+export const Step = z.strictObject({
+  id: z.string().min(1),
+  /** The sub-query this step searched for. Exports from older tools do not record it. */
+  query: z.string().optional(),
+  results: z.array(Result),
+  /** The step's result list was cut off: more results existed than arrived. */
+  truncated: z.boolean().optional(),
+  /** The search failed; the message says why (never contains secrets). */
+  error: z.string().optional(),
+  /** A plain-words explanation for readers, e.g. why the step is empty. */
+  note: z.string().optional(),
+});
+
+export const Providers = z.strictObject({
+  search: z.string().optional(),
+  llm: z.string().optional(),
+  model: z.string().optional(),
+  planner: z.string().optional(),
+});
+
+/** Where a session came from, so an import can be traced back to its file. */
+export const Provenance = z.strictObject({
+  format: z.enum(['mica-report', 'session-json', 'pipeline']),
+  file: z.string().optional(),
+  sha256: z.string().optional(),
+  importedAt: z.iso.datetime({ offset: true }).optional(),
+  /** The generator named in the source, e.g. `MICA`. */
+  generator: z.string().optional(),
+  /** Timestamps the source gave that were not chosen as `generatedAt`, verbatim. */
+  otherTimestamps: z.array(z.string()).optional(),
+  /** What the importer changed or inferred, in words (e.g. "bold artefacts repaired"). */
+  notes: z.array(z.string()).optional(),
+});
+
+/** What a pipeline run measured; absent on imported sessions that did not record it. */
+export const Metrics = z.strictObject({
+  durationMs: z.number().nonnegative().optional(),
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  /** Only where a price table is configured for the model. */
+  costUsd: z.number().nonnegative().optional(),
+  /** `[n]` references in the analysis that resolve to a result, and ones removed as dangling. */
+  citations: z.strictObject({ resolved: z.number().int().nonnegative(), removed: z.number().int().nonnegative() }).optional(),
+  /** Results dropped because an earlier step already had the same url. */
+  duplicatesRemoved: z.number().int().nonnegative().optional(),
+});
+
+// --- grounding (issue 8): how much of the prose rests on the session's own results. Counts only;
+// the per-claim detail is recomputed from the session by src/core/grounding/ wherever it is shown.
+const count = z.number().int().nonnegative();
+const GroundingTally = { claims: count, supported: count, unsupported: count, uncited: count, score: z.number().min(0).max(1) };
+
+/** What the optional second model pass (`verify: true`) changed: recorded, never hidden. */
+export const GroundingVerify = z.strictObject({
+  model: z.string().optional(),
+  /** The first draft's counts; the record's own counts are those of the text as published. */
+  before: z.strictObject(GroundingTally),
+  revised: count,
+  dropped: count,
+  /** Each claim the pass was asked about, and what became of it (texts clipped). */
+  changes: z.array(z.strictObject({ action: z.enum(['revised', 'dropped', 'kept']), before: z.string(), after: z.string().optional() })).max(50),
+  inputTokens: count.optional(),
+  outputTokens: count.optional(),
+  /** The pass failed or its answer was unusable; the first draft was published as it was. */
+  error: z.string().optional(),
+});
+
+export const Grounding = z.strictObject({
+  /** The checker version that made this record (src/core/grounding GROUNDING_VERSION). */
+  version: z.number().int().positive(),
+  ...GroundingTally,
+  figures: count,
+  /** `[n]` in the prose that point at a result, and ones that point at nothing. */
+  citations: z.strictObject({ resolved: count, unresolved: count }),
+  /** Places that name an outlet, e.g. "(Reuters, November 2025)", where a citation should be. */
+  namedSources: count.optional(),
+  notes: z.array(z.string()).max(10).optional(),
+  verify: GroundingVerify.optional(),
+});
+// --- end grounding
+
+export const SessionStatus = z.enum(['complete', 'partial', 'failed']);
+
+const sessionFields = {
+  id: z.string().regex(SAFE_ID, 'must be 1–128 letters, digits, "-" or "_", starting with a letter or digit'),
+  query: z.string().trim().min(1, 'must not be empty'),
+  querySlug: z.string().regex(SLUG, 'must be lowercase letters, digits and single hyphens'),
+  /** The analysis's own title line, when the source has one. */
+  title: z.string().optional(),
+  generatedAt: z.iso.datetime({ offset: true }),
+  summary: z.string().optional(),
+  analysis: z.string(),
+  tags: z.array(z.string().trim().min(1)),
+  steps: z.array(Step),
+  status: SessionStatus,
+  providers: Providers.optional(),
+  provenance: Provenance.optional(),
+  metrics: Metrics.optional(),
+  grounding: Grounding.optional(),
+};
+
+/** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */
+export const Session = z.strictObject(sessionFields);
+
+/**
+ * What `kb import` accepts as session JSON: the stored shape, with the fields the builder can
+ * derive left optional. `schema/session.schema.json` is generated from this.
+ */
+export const SessionInput = z.strictObject({
+  ...sessionFields,
+  querySlug: sessionFields.querySlug.optional(),
+  tags: sessionFields.tags.optional(),
+  status: SessionStatus.optional(),
+});
+
+export type Result = z.infer<typeof Result>;
+export type Step = z.infer<typeof Step>;
+export type Providers = z.infer<typeof Providers>;
+export type Provenance = z.infer<typeof Provenance>;
+export type Metrics = z.infer<typeof Metrics>;
+export type SessionStatus = z.infer<typeof SessionStatus>;
+export type Grounding = z.infer<typeof Grounding>;
+export type GroundingVerify = z.infer<typeof GroundingVerify>;
+export type Session = z.infer<typeof Session>;
+export type SessionInput = z.infer<typeof SessionInput>;
+
+/** A session is partial when any step was cut off or failed, failed when nothing came back. */
+export function deriveStatus(steps: Step[]): SessionStatus {
+  if (steps.length > 0 && steps.every((s) => s.error)) return 'failed';
+  return steps.some((s) => s.truncated || s.error) ? 'partial' : 'complete';
+}
+
+/** Only absolute http(s) URLs may become links; anything else is shown as text. */
+export function safeHref(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+}
+
+/** Turns a zod error into one line per problem, each naming the field path. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    return `${path}: ${issue.message}`;
+  });
+}

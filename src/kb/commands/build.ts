@@ -1,0 +1,69 @@
+// `kb build`: the Astro site and its Pagefind index, built from whatever sessions exist.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import lockfile from 'proper-lockfile';
+import { handOff, loadCatalog } from '#kb/store/catalog.ts';
+
+/** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface BuildOptions {
+  contentDir: string;
+  outDir: string;
+  verbose?: boolean;
+}
+
+/** `kb build` refused to start: some session files are invalid. Nothing was written. */
+export class ContentError extends Error {}
+
+export async function buildSite({ contentDir, outDir, verbose = false }: BuildOptions) {
+  const content = path.resolve(contentDir);
+  const out = path.resolve(outDir);
+  // Read and validate every session first, all of them, so each bad file is a clear line naming
+  // it (file:line: field: what to do) rather than an error from deep inside the Astro build, and
+  // nothing at all is written to the output folder while any remains. The pages then use these
+  // very sessions (handOff), so each file is parsed once per build, or not at all when unchanged
+  // since the last (the catalog's cache).
+  const catalog = await loadCatalog(content);
+  if (catalog.problems.length) {
+    const files = catalog.invalidFiles.length;
+    throw new ContentError(
+      `${files} session file${files === 1 ? ' is' : 's are'} invalid, so nothing was built (${out} is unchanged):\n` +
+        catalog.problems.map((p) => `  ${p}`).join('\n') +
+        `\nFix or delete ${files === 1 ? 'it' : 'them'}, then run kb build again; kb verify checks the whole content folder.`,
+    );
+  }
+
+  // Astro writes the list of content modules to <root>/.astro/, one folder per installation,
+  // whatever the content folder. Two builds at once (two knowledge bases, parallel tests) would
+  // overwrite each other's list, so builds from one installation take turns.
+  const dotAstro = path.join(projectRoot, '.astro');
+  await mkdir(dotAstro, { recursive: true });
+  const release = await lockfile.lock(dotAstro, {
+    lockfilePath: path.join(dotAstro, 'kb-build.lock'),
+    stale: 30_000, // a build killed mid-way leaves a lock that is taken over after 30 s
+    retries: { forever: true, minTimeout: 250, maxTimeout: 2_000 },
+  });
+  try {
+    // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
+    process.env.KB_CONTENT_DIR = content;
+    // Vite treats these as its own import.meta.env values; inherited from a parent tool (Vitest
+    // sets BASE_URL=/) they would override the configured base path in every link.
+    for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];
+    const { build } = await import('astro');
+    handOff(catalog);
+    await build({
+      root: projectRoot,
+      outDir: out,
+      // One data-store cache per knowledge base, kept beside its content (git-ignored), so
+      // building several knowledge bases from one installation never mixes their entries.
+      cacheDir: path.join(content, '.cache', 'astro'),
+      logLevel: verbose ? 'info' : 'warn',
+    });
+  } finally {
+    handOff(undefined);
+    await release();
+  }
+  return { sessions: catalog.entries.length, outDir: out };
+}

@@ -1,0 +1,211 @@
+// content/queries.yaml → validated, resolved queries; and when each one is next due.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'astro/zod';
+import { explainIssue, fieldName, offsetOf } from '#core/explain.ts';
+
+export const SEARCH_PROVIDERS = ['corpus', 'tavily', 'brave', 'searxng', 'serper'] as const;
+export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
+export type SearchProviderName = (typeof SEARCH_PROVIDERS)[number];
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+const INTERVAL = /^(\d+)\s*(m|h|d|w)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+const Schedule = z.string().trim().superRefine((value, ctx) => {
+  if (INTERVAL.test(value)) return;
+  const fields = value.split(/\s+/).length;
+  if (fields > 1 && fields !== 5 && fields !== 6) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is neither an interval (30m, 12h, 7d, 2w) nor a cron expression: cron needs 5 fields (minute hour day month weekday, e.g. "0 6 * * 1"), this has ${fields}` });
+    return;
+  }
+  try {
+    CronExpressionParser.parse(value, { tz: 'UTC' });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1")` });
+  }
+});
+
+const providerFields = {
+  search: z.enum(SEARCH_PROVIDERS).optional(),
+  llm: z.enum(LLM_PROVIDERS).optional(),
+  model: z.string().trim().min(1).optional(),
+  steps: z.number().int().min(1).max(8).optional(),
+  maxResults: z.number().int().min(1).max(20).optional(),
+  schedule: Schedule.optional(),
+  /** A second model pass revises or drops claims the grounding check finds unsupported (docs/grounding.md). */
+  verify: z.boolean().optional(),
+};
+
+const QueryConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens (it names the folder and the URL)'),
+  question: z.string().trim().min(1, 'must not be empty'),
+  tags: z.array(z.string().trim().min(1)).default([]),
+  ...providerFields,
+});
+
+const Price = z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() });
+
+const Defaults = z.strictObject({
+  ...providerFields,
+  /** Requests in flight per provider, and queries in flight. */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  /** USD per million tokens, by model name. */
+  prices: z.record(z.string(), Price).optional(),
+});
+
+export const ConfigFile = z
+  .strictObject({
+    defaults: Defaults.default({}),
+    queries: z.array(QueryConfig),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.queries.forEach((q, i) => {
+      if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['queries', i, 'id'], message: `"${q.id}" is already the id of queries[${seen.get(q.id)}]; ids must be unique: give this query its own id` });
+      seen.set(q.id, i);
+    });
+  });
+
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+/** A query with the file's defaults and the environment's overrides applied. */
+export interface Query {
+  id: string;
+  question: string;
+  tags: string[];
+  schedule: string;
+  steps: number;
+  maxResults: number;
+  search: SearchProviderName;
+  llm: LlmProviderName;
+  model?: string;
+  /** Set only when on: run the grounding verify pass after the analyst. */
+  verify?: true;
+}
+
+export interface Config {
+  file: string;
+  queries: Query[];
+  concurrency: number;
+  prices: Record<string, { input: number; output: number }>;
+}
+
+export class ConfigError extends Error {}
+
+export const configPath = (contentDir: string) => path.join(contentDir, 'queries.yaml');
+
+/**
+ * Reads and validates queries.yaml. Every problem is reported as `file:line:col: field: what`,
+ * and nothing runs while any remains. Returns undefined when the file does not exist.
+ */
+export async function loadConfig(contentDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config | undefined> {
+  const file = configPath(contentDir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`${file}: cannot be read (${(error as Error).message})`);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors
+        .map((e) => {
+          const what = e.message.split('\n')[0]!.replace(/\.$/, '');
+          const key = e.code === 'DUPLICATE_KEY' ? ` ("${/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim()}" appears twice in the same mapping; keep one)` : '';
+          return `${at(e.pos[0])}: ${what}${key}. Fix the YAML and run again.`;
+        })
+        .join('\n'),
+    );
+  }
+  const data = doc.toJS() ?? {};
+  if (doc.contents === null || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0 && !/\S/.test(text.replace(/#.*$/gm, '')))) {
+    throw new ConfigError(`${file}:1:1: the file is empty. Add a "queries:" list of questions (see docs/configuration.md), or delete the file.`);
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(
+      `${at(doc.contents?.range?.[0] ?? 0)}: (top level): the file is ${Array.isArray(data) ? 'a list' : `a single value`}; it must be a mapping with "queries:" (and optionally "defaults:"). If these are your queries, put "queries:" on the first line and indent them under it.`,
+    );
+  }
+  const parsed = ConfigFile.safeParse(data);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues
+        .flatMap((issue) => explainIssue(issue, { data, knownKeys, enumNoun }))
+        .map(({ path: p, key, text: what }) => `${at(offsetOf(doc.contents, p, key ? 'key' : 'value'))}: ${fieldName(p)}: ${what}`)
+        .join('\n'),
+    );
+  }
+  return resolve(parsed.data, file, env);
+}
+
+function resolve(config: ConfigFile, file: string, env: NodeJS.ProcessEnv): Config {
+  const d = config.defaults;
+  const search = envChoice(env, 'KB_SEARCH_PROVIDER', SEARCH_PROVIDERS);
+  const llm = envChoice(env, 'KB_LLM_PROVIDER', LLM_PROVIDERS);
+  const model = env.KB_LLM_MODEL?.trim() || undefined;
+  return {
+    file,
+    concurrency: d.concurrency ?? 8,
+    prices: d.prices ?? {},
+    queries: config.queries.map((q) => ({
+      id: q.id,
+      question: q.question,
+      tags: q.tags,
+      schedule: q.schedule ?? d.schedule ?? '7d',
+      steps: q.steps ?? d.steps ?? 4,
+      maxResults: q.maxResults ?? d.maxResults ?? 6,
+      search: search ?? q.search ?? d.search ?? 'corpus',
+      llm: llm ?? q.llm ?? d.llm ?? 'extractive',
+      model: model ?? q.model ?? d.model,
+      ...((q.verify ?? d.verify) ? { verify: true as const } : {}),
+    })),
+  };
+}
+
+function envChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name}="${value}" is not one of: ${allowed.join(', ')}. Set it to one of those, or unset it to use queries.yaml's choice.`);
+  return value as T;
+}
+
+/** The fields allowed in the mapping at a path of queries.yaml, for unknown-key messages. */
+function knownKeys(p: readonly PropertyKey[]): readonly string[] | undefined {
+  if (p.length === 0) return ['defaults', 'queries'];
+  if (p.length === 1 && p[0] === 'defaults') return Object.keys(Defaults.shape);
+  if (p.length === 2 && p[0] === 'queries') return Object.keys(QueryConfig.shape);
+  if (p.length === 3 && p[1] === 'prices') return ['input', 'output'];
+  return undefined;
+}
+
+function enumNoun(p: readonly PropertyKey[]): string | undefined {
+  const last = p.at(-1);
+  return last === 'search' ? 'search provider' : last === 'llm' ? 'LLM provider' : undefined;
+}
+
+/** When a query is next due: now if it has never succeeded, else its schedule after the last success. */
+export function nextDue(schedule: string, lastSuccess: Date | undefined): Date | undefined {
+  if (!lastSuccess) return undefined; // due now
+  const interval = INTERVAL.exec(schedule);
+  if (interval) return new Date(lastSuccess.getTime() + Number(interval[1]) * UNIT_MS[interval[2] as keyof typeof UNIT_MS]);
+  return CronExpressionParser.parse(schedule, { currentDate: lastSuccess, tz: 'UTC' }).next().toDate();
+}
+
+export function isDue(schedule: string, lastSuccess: Date | undefined, now: Date): boolean {
+  const due = nextDue(schedule, lastSuccess);
+  return !due || due.getTime() <= now.getTime();
+}
