@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Session, describeIssues, type Step } from '#core/session.ts';
+import { Session, sessionProblems, type Step } from '#core/session.ts';
 import { sessionToMdx } from '#kb/store/mdx.ts';
 import { sessionPath } from '#kb/store/store.ts';
 
@@ -256,7 +256,7 @@ export function sessionFor(options: SyntheticOptions, i: number): Session {
     metrics: { durationMs: r.int(8000, 60000), inputTokens: r.int(8000, 20000), outputTokens: r.int(1500, 3000), citations: { resolved: r.int(10, 30), removed: 0 } },
   };
   const parsed = Session.safeParse(session);
-  if (!parsed.success) throw new Error(`synthetic session ${i} is not a valid Session:\n  ${describeIssues(parsed.error).join('\n  ')}`);
+  if (!parsed.success) throw new Error(`synthetic session ${i} is not a valid Session:\n  ${sessionProblems(parsed.error, session).join('\n  ')}`);
   return parsed.data;
 }
 

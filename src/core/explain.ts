@@ -1,5 +1,6 @@
-// Plain-words explanations of zod issues and YAML positions, shared by queries.yaml loading
-// (config.ts) and `kb verify` (verify.ts): what is wrong with a field, and what to do about it.
+// The one zod error formatter: plain-words explanations of zod issues and YAML positions, shared
+// by queries.yaml loading, `kb verify`, `kb import` and the session reader, so every command
+// words the same problem the same way: what is wrong with a field, and what to do about it.
 import { isMap, isPair, isScalar, type Node } from 'yaml';
 import type { z } from 'astro/zod';
 
@@ -135,4 +136,38 @@ export function explainIssue(issue: Issue, ctx: ExplainContext): Array<{ path: P
     default:
       return [{ path, text: /[.!?]$/.test(issue.message) ? issue.message : `${issue.message}.` }];
   }
+}
+
+export interface Explained {
+  path: PropertyKey[];
+  /** The problem is the key itself (an unknown field), not its value. */
+  key?: boolean;
+  text: string;
+}
+
+/** Every issue of a zod error, explained; unknown fields one line each. */
+export function explainIssues(error: z.ZodError, ctx: ExplainContext): Explained[] {
+  return error.issues.flatMap((issue) => explainIssue(issue, ctx));
+}
+
+/** `steps[0].url: must be text, but is a number (3).`: a problem as one line naming its field. */
+export const issueLine = (e: Explained): string => `${fieldName(e.path)}: ${e.text}`;
+
+/**
+ * The fields a zod object schema allows at a path of its data (through arrays, optionals and
+ * defaults), for "Allowed here:" and "Did you mean": so one schema gives the hints at any depth.
+ */
+export function knownKeysIn(schema: z.ZodType): (path: readonly PropertyKey[]) => readonly string[] | undefined {
+  return (path) => {
+    let node: unknown = schema;
+    for (const key of [...path, undefined]) {
+      // Unwrap optionals, nullables and defaults (an array's unwrap() is its element: not here).
+      for (let i = 0; i < 8 && node && typeof node === 'object' && !('element' in node) && 'unwrap' in node && typeof node.unwrap === 'function'; i++) node = node.unwrap();
+      if (key === undefined) break;
+      if (typeof key === 'number' && node && typeof node === 'object' && 'element' in node) node = node.element;
+      else if (typeof key === 'string' && node && typeof node === 'object' && 'shape' in node) node = (node.shape as Record<string, unknown>)[key];
+      else return undefined;
+    }
+    return node && typeof node === 'object' && 'shape' in node ? Object.keys(node.shape as object) : undefined;
+  };
 }

@@ -1,6 +1,8 @@
-// The data model: one zod schema shared by the CLI (import, store, pipeline) and the site
-// (src/content.config.ts). Everything a session page shows comes from these shapes.
+// The data model: one zod schema shared by the CLI (import, store, pipeline), the site (through
+// the catalog, src/kb/store/catalog.ts) and the generated JSON Schema. Everything a session page
+// shows comes from these shapes.
 import { z } from 'astro/zod';
+import { explainIssues, issueLine, knownKeysIn } from './explain.ts';
 
 /** Ids go into file names, so they are restricted to characters that are safe there. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -163,10 +165,7 @@ export function safeHref(url: string | undefined): string | undefined {
   return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
 }
 
-/** Turns a zod error into one line per problem, each naming the field path. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
-    return `${path}: ${issue.message}`;
-  });
+/** A session's validation problems, one line each, in the wording every command shares. */
+export function sessionProblems(error: z.ZodError, data: unknown): string[] {
+  return explainIssues(error, { data, knownKeys: knownKeysIn(Session) }).map(issueLine);
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, loadConfig } from '#kb/config/queries.ts';
-import { explainIssue, fieldName, offsetOf } from '#core/explain.ts';
+import { explainIssue, explainIssues, fieldName, issueLine, knownKeysIn, offsetOf } from '#core/explain.ts';
 import { mdxToSession } from '#kb/store/mdx.ts';
 import { readRunLogLines, runLogPath } from '#kb/store/runlog.ts';
 import { Session } from '#core/session.ts';
@@ -80,8 +80,7 @@ export function checkSessionFile(source: string, file: string): { session?: Sess
   }
   const parsed = Session.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .flatMap((issue) => explainIssue(issue, { data, knownKeys: (p) => (p.length === 0 ? Object.keys(Session.shape) : undefined) }))
+    const problems = explainIssues(parsed.error, { data, knownKeys: knownKeysIn(Session) })
       .map(({ path: p, key, text }) => `${file}:${lineOf(p, !!key)}: ${fieldName(p)}: ${text.replace(' Rename or remove it.', ' Remove that line.')} ${FIX_SESSION}`);
     return { problems };
   }
@@ -146,7 +145,7 @@ export async function verifyContent(contentDir: string, env: NodeJS.ProcessEnv =
     else {
       const what = (line.issues ?? [])
         .flatMap((issue) => explainIssue(issue, { data: line.json }))
-        .map(({ path: p, text: t }) => `${fieldName(p)}: ${t}`)
+        .map(issueLine)
         .join(' ');
       add('error', 'runlog', log, `${at}: not a valid run record: ${what} Delete the line, or restore runs.jsonl from git.`);
     }

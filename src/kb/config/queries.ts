@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'astro/zod';
-import { explainIssue, fieldName, offsetOf } from '#core/explain.ts';
+import { explainIssues, fieldName, offsetOf } from '#core/explain.ts';
 
 export const SEARCH_PROVIDERS = ['corpus', 'tavily', 'brave', 'searxng', 'serper'] as const;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
@@ -143,8 +143,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const parsed = ConfigFile.safeParse(data);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues
-        .flatMap((issue) => explainIssue(issue, { data, knownKeys, enumNoun }))
+      explainIssues(parsed.error, { data, knownKeys, enumNoun })
         .map(({ path: p, key, text: what }) => `${at(offsetOf(doc.contents, p, key ? 'key' : 'value'))}: ${fieldName(p)}: ${what}`)
         .join('\n'),
     );

@@ -85,21 +85,21 @@ describe('session JSON files', () => {
     const error = await refusal(() => importFile(file));
     expect(error.message.startsWith(`${file}: is not valid session JSON (2 problems):`)).toBe(true);
     expect(error.problems).toEqual([
-      'steps[0].results[0].url: Invalid input: expected string, received number',
-      'confidence: unknown field — the session format has no such field',
+      'steps[0].results[0].url: must be text, but is a number (42). Put the value in quotes if it is meant as text.',
+      expect.stringMatching(/^confidence: "confidence" is not allowed here \(unknown field\)\. Rename or remove it\. Allowed here: id, query, /),
     ]);
   });
 
   it('names an unknown field deep inside a result by its full path', async () => {
     const value = { ...minimal, steps: [{ id: 'step_0', results: [{ title: 't', score: 3 }] }] };
     const error = await refusal(() => parseSessionJson(value, 'deep.json'));
-    expect(error.problems).toEqual(['steps[0].results[0].score: unknown field — the session format has no such field']);
-    expect(error.message).toMatch(/^deep\.json: is not valid session JSON \(a problem\):\n {2}steps\[0\]\.results\[0\]\.score: unknown field/);
+    expect(error.problems).toEqual([`steps[0].results[0].score: "score" is not allowed here (unknown field). Rename or remove it. Allowed here: title, url, snippet, source, publishedAt, partial.`]);
+    expect(error.message).toMatch(/^deep\.json: is not valid session JSON \(a problem\):\n {2}steps\[0\]\.results\[0\]\.score: "score" is not allowed here \(unknown field\)/);
   });
 
   it('prefixes problems with the index of the session in an array', async () => {
     const error = await refusal(() => parseSessionJson([minimal, { ...minimal, id: 'other', generatedAt: 'yesterday' }, 7], 'many.json'));
-    expect(error.problems).toEqual(['[1].generatedAt: Invalid ISO datetime', '[2]: expected a session object, got a number']);
+    expect(error.problems).toEqual(['[1].generatedAt: "yesterday" is not an ISO date-time with a time zone. Write it like 2026-01-27T05:52:47Z.', '[2]: expected a session object, got a number']);
   });
 
   it('refuses an empty array, a non-object and a repeated id', async () => {
@@ -112,7 +112,7 @@ describe('session JSON files', () => {
 
   it('refuses an id that cannot be part of a file name', async () => {
     const error = await refusal(() => parseSessionJson({ ...minimal, id: '../escape' }, 'id.json'));
-    expect(error.problems[0]).toMatch(/^id: must be 1–128 letters/);
+    expect(error.problems[0]).toMatch(/^id: "\.\.\/escape": must be 1–128 letters/);
   });
 
   it('replaces lone surrogates and keeps any other text exactly', () => {

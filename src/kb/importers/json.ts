@@ -1,7 +1,7 @@
 // Session JSON → Session. The input shape is `SessionInput` (session.ts): the stored shape with
 // the derivable fields optional. Unknown fields are refused, never dropped.
 import { z } from 'astro/zod';
-import { Session, SessionInput, deriveStatus, describeIssues } from '#core/session.ts';
+import { Session, SessionInput, deriveStatus, sessionProblems } from '#core/session.ts';
 import { ImportError, baseName, normaliseDeep, querySlugFor } from './common.ts';
 import { withGrounding } from '#core/grounding/index.ts';
 
@@ -11,16 +11,6 @@ export interface JsonImportOptions {
 }
 
 const SCHEMA_HINT = 'Fix the fields named above (schema/session.schema.json describes the format) and import again.';
-
-/** Lists each unknown field under its own path (`steps[0].score: unknown field …`). */
-function issueLines(error: z.ZodError): string[] {
-  const issues: z.core.$ZodIssue[] = error.issues.flatMap((issue): z.core.$ZodIssue[] =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ ...issue, path: [...issue.path, key], message: 'unknown field — the session format has no such field' }))
-      : [issue],
-  );
-  return describeIssues(new z.ZodError(issues));
-}
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -48,9 +38,10 @@ export function parseSessionJson(value: unknown, file: string, options: JsonImpo
       problems.push(`${many ? where : '(top level)'}: expected a session object, got ${describeValue(item)}`);
       return;
     }
-    const input = SessionInput.safeParse(normaliseDeep(item));
+    const normalised = normaliseDeep(item);
+    const input = SessionInput.safeParse(normalised);
     if (!input.success) {
-      problems.push(...issueLines(input.error).map(prefix));
+      problems.push(...sessionProblems(input.error, normalised).map(prefix));
       return;
     }
     const data = input.data;
@@ -67,7 +58,7 @@ export function parseSessionJson(value: unknown, file: string, options: JsonImpo
     };
     const checked = Session.safeParse(session);
     if (!checked.success) {
-      problems.push(...issueLines(checked.error).map(prefix));
+      problems.push(...sessionProblems(checked.error, session).map(prefix));
       return;
     }
     // Grounding (issue 8): counts recomputed here, never taken from the file; a recorded verify pass is kept.

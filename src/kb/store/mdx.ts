@@ -12,7 +12,7 @@ import { mdxToMarkdown } from 'mdast-util-mdx';
 import { defaultHandlers, toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { mdxToMdast } from 'satteri';
-import { describeIssues, safeHref, Session } from '#core/session.ts';
+import { safeHref, Session, sessionProblems } from '#core/session.ts';
 
 export interface SafeMdxOptions {
   /** The depth the shallowest heading of the text gets (1–6, default 2). */
@@ -450,7 +450,7 @@ function clean(value: unknown): unknown {
 function validate(value: unknown, where: string): Session {
   const result = Session.safeParse(value);
   if (!result.success) {
-    throw new Error(`${where}: not a valid session:\n${describeIssues(result.error).map((line) => `  - ${line}`).join('\n')}`);
+    throw new Error(`${where}: not a valid session:\n${sessionProblems(result.error, value).map((line) => `  - ${line}`).join('\n')}`);
   }
   return clean(result.data) as Session;
 }

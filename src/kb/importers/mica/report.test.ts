@@ -509,7 +509,7 @@ describe('refused inputs', () => {
   it('refuses a session id that cannot be a file name, naming the field', async () => {
     const edited = text.replace('Session ID: 3f9a2c71-5b8e-4d02-9c6a-1e7f44b0d5a2', 'Session ID: ../../etc/passwd');
     const error = await refusal(() => parseMicaReport(edited, 'badid.txt'));
-    expect(error.message).toMatch(/^badid\.txt: the report does not make a valid session:\n {2}id: must be/);
+    expect(error.message).toMatch(/^badid\.txt: the report does not make a valid session:\n {2}id: "\.\.\/\.\.\/etc\/passwd": must be/);
   });
 
   it('refuses a step whose list is broken in the middle, naming the step and the line', async () => {

@@ -6,7 +6,7 @@
 // and one "N. Results: step_K" section per step holding a Python-literal list of results.
 // Everything the export holds ends up in the session; what had to be repaired or inferred is
 // listed in `provenance.notes`.
-import { Session, deriveStatus, describeIssues, type Result, type Step } from '#core/session.ts';
+import { Session, deriveStatus, sessionProblems, type Result, type Step } from '#core/session.ts';
 import { ImportError, WHAT_KB_TAKES, baseName, normaliseText, querySlugFor, sha256Hex } from '#kb/importers/common.ts';
 import { scanResultList, type ScannedRecord } from './result-list.ts';
 import { withGrounding } from '#core/grounding/index.ts';
@@ -752,7 +752,7 @@ export function parseMicaReport(text: string, file: string, options: ImportOptio
   };
   const checked = Session.safeParse(session);
   if (!checked.success) {
-    const problems = describeIssues(checked.error);
+    const problems = sessionProblems(checked.error, session);
     throw new ImportError(file, `the report does not make a valid session:\n  ${problems.join('\n  ')}\nFix these in the export, or write the session as JSON.`, problems);
   }
   // Grounding (issue 8): how much of the prose rests on the export's own results.
