@@ -169,3 +169,19 @@ export function safeHref(url: string | undefined): string | undefined {
 export function sessionProblems(error: z.ZodError, data: unknown): string[] {
   return explainIssues(error, { data, knownKeys: knownKeysIn(Session) }).map(issueLine);
 }
+
+/**
+ * When each question last succeeded: the time of its newest session that did not fail (failed
+ * runs are not stored by `kb run`, but an imported session may say it failed). The schedule
+ * (`kb run`, `kb list`) and the status page both ask this, so it is answered once, here.
+ */
+export function lastSuccessByQuery(sessions: Iterable<Pick<Session, 'querySlug' | 'status' | 'generatedAt'>>): Map<string, Date> {
+  const last = new Map<string, Date>();
+  for (const { querySlug, status, generatedAt } of sessions) {
+    if (status === 'failed') continue;
+    const at = new Date(generatedAt);
+    const seen = last.get(querySlug);
+    if (!seen || at > seen) last.set(querySlug, at);
+  }
+  return last;
+}

@@ -18,7 +18,7 @@ import { rulePlanner } from '#kb/pipeline/planners/rule.ts';
 import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive.ts';
 import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
-import type { Session } from '#core/session.ts';
+import { lastSuccessByQuery, type Session } from '#core/session.ts';
 import { appendRunRecord, runRecordOf } from '#kb/store/runlog.ts';
 import { formatShard, inShard, type Shard } from '#kb/store/shards.ts';
 
@@ -201,14 +201,9 @@ function select(config: Config, only: string[] | undefined): Query[] {
   return config.queries.filter((q) => only.includes(q.id));
 }
 
-/** The newest session of each query: failed runs are never stored, so every session counts. */
+/** When each query last succeeded, from the sessions in the content folder. */
 export async function lastSuccesses(contentDir: string): Promise<Map<string, Date>> {
-  const last = new Map<string, Date>();
-  for (const { session } of await listSessions(contentDir)) {
-    if (session.status === 'failed' || last.has(session.querySlug)) continue; // newest first
-    last.set(session.querySlug, new Date(session.generatedAt));
-  }
-  return last;
+  return lastSuccessByQuery((await listSessions(contentDir)).map(({ session }) => session));
 }
 
 export function describeProviders(query: Query): string {
