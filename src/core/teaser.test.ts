@@ -15,6 +15,29 @@ describe('teasers for list pages', () => {
     );
   });
 
+  it('keeps the text of links whose address has parentheses, and of reference links', () => {
+    expect(teaser('See [the article](https://en.wikipedia.org/wiki/Mercury_(element)) and [the report][r].\n\n[r]: https://example.org/r')).toBe('See the article and the report.');
+  });
+
+  it('drops footnote references and the footnotes themselves', () => {
+    expect(teaser('Prices fell.[^1] Demand rose.\n\n[^1]: Spot prices, Q3.')).toBe('Prices fell. Demand rose.');
+  });
+
+  it('reads underscore emphasis, strikethrough, entities and escapes as text, and leaves a literal asterisk alone', () => {
+    expect(teaser('An _early_ ~~late~~ estimate: 2*3 &amp; 4\\*5 R&amp;D, &lt;b&gt; and `x_y`.')).toBe('An early late estimate: 2*3 & 4*5 R&D, <b> and x_y.');
+  });
+
+  it('leaves out headings, code, tables, rules and HTML and joins list items and quotes', () => {
+    const md = '# Title\n\nIntro line one\nline two  \nline three.\n\n- First *item*\n- Second\n\n> Quoted.\n\n***\n\n```\ncode\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<div>markup</div>\n\nEnd ![chart](c.png).';
+    expect(teaser(md)).toBe('Intro line one line two line three. First item Second Quoted. End chart.');
+  });
+
+  it('resolves a reference link defined far below the teaser, whatever the length asked for', () => {
+    const md = `See [the report][r] on ${'grid batteries and '.repeat(40)}more.\n\n${'Filler text. '.repeat(400)}\n\n[r]: https://example.org/r`;
+    expect(teaser(md, 400)).toMatch(/^See the report on grid/);
+    expect(shorten(teaser(md, 400), 100)).toBe(teaser(md, 100));
+  });
+
   it('cuts at a word and marks the cut', () => {
     expect(shorten('Imports fell sharply in the second quarter', 20)).toBe('Imports fell…');
     expect(shorten('Short enough', 20)).toBe('Short enough');

@@ -1,6 +1,7 @@
 // Plain-text digests of a session for list pages: no Astro, no I/O, so the catalog can keep them
 // for every session without holding the session itself.
 import type { Step } from './session.ts';
+import { textBlocks } from './markdown-text.ts';
 
 export function countResults(steps: Step[]) {
   let results = 0;
@@ -16,32 +17,20 @@ export function countResults(steps: Step[]) {
   return { steps: steps.length, results, empty, cut, failed };
 }
 
+// Parsing stops about here (at a line end), so a 1 MB field costs no more than a long summary. The
+// bound does not depend on `max` below 1,024, so every teaser is cut from the same text.
+const PARSED = 16_384;
+
 /**
- * Markdown → a short plain-text teaser for list pages. Not a renderer: it drops headings, code,
- * and markup characters, and the result is shown as escaped text.
+ * Markdown → a short plain-text teaser for list pages: the text of its paragraphs (list items and
+ * quotes included), without headings, code, tables and footnotes. Shown as escaped text.
  */
 export function teaser(markdown: string | undefined, max = 260): string {
   if (!markdown) return '';
-  const lines: string[] = [];
-  let fence = false;
-  for (const raw of markdown.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(raw)) {
-      fence = !fence;
-      continue;
-    }
-    if (fence || /^\s*#{1,6}\s/.test(raw) || /^\s*([-*_]\s*){3,}$/.test(raw) || /^\s*\|/.test(raw)) continue;
-    const line = raw
-      .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
-      .replace(/^\s*>\s?/, '')
-      .replace(/\*\*|__|\*|`/g, '')
-      .replace(/\\([\\`*_{}[\]()#+\-.!$&<>])/g, '$1')
-      .trim();
-    if (line) lines.push(line);
-    if (lines.join(' ').length > max) break;
-  }
-  return shorten(lines.join(' '), max);
+  const bound = Math.max(PARSED, max * 16);
+  const end = markdown.length > bound ? markdown.lastIndexOf('\n', bound) : -1;
+  const blocks = textBlocks(end > 0 ? markdown.slice(0, end) : markdown.slice(0, bound));
+  return shorten(blocks.filter((b) => b.type === 'paragraph').map((b) => b.text).join(' '), max);
 }
 
 /**

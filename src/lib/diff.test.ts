@@ -33,6 +33,12 @@ describe('extractFigures', () => {
     const [f] = extractFigures('The most complete count puts **2025 installations** at 16.4 GWh [1].');
     expect(f).toMatchObject({ text: '16.4 GWh', value: 16.4, unit: 'GWh', context: 'most complete count puts 2025 installations' });
   });
+  it('reads no figure in a link address, even one with parentheses', () => {
+    expect(one('[Grid storage](https://example.org/wiki/Storage_(energy)/5GW) rose to 3.4 GW.')).toEqual([[3.4, 'GW']]);
+  });
+  it('reads figures written with entities or inside underscore emphasis', () => {
+    expect(one('Prices fell to &euro;185 and installations reached _16.4 GWh_.')).toEqual([[185, 'EUR'], [16.4, 'GWh']]);
+  });
 });
 
 describe('figureChanges', () => {
@@ -84,5 +90,9 @@ describe('summaryPair', () => {
     const s = summaryPair(session('**Old** <b>x</b>'), { ...session(''), summary: undefined });
     expect(s).toEqual({ older: '**Old** <b>x</b>', newer: '' });
     expect(plainBlocks('1. **A** [1]\n2. B\n\nC')).toEqual(['1. A [1]', '2. B', 'C']);
+  });
+  it('reads plain blocks as the page shows them: links, emphasis, entities, literal asterisks, footnotes and tables', () => {
+    const md = 'Costs [fell](https://example.org/a_(b)) _sharply_ ~~slowly~~, 2*3 &amp; [R\\*D][r].[^1]\n\n[r]: https://example.org/rd\n\n3. Third\n4. Fourth\n\n| Country | GWh |\n|---|---|\n| Spain | 1.1 |\n\n[^1]: Source note.';
+    expect(plainBlocks(md)).toEqual(['Costs fell sharply slowly, 2*3 & R*D.', '3. Third', '4. Fourth', 'Country | GWh', 'Spain | 1.1', '[1] Source note.']);
   });
 });

@@ -2,6 +2,7 @@
 // appeared, disappeared or changed, and the two summaries. Pure TypeScript, no Astro imports, so
 // the CLI and tests can use it as well as the pages.
 import { LRUCache } from 'lru-cache';
+import { textBlocks } from '#core/markdown-text.ts';
 import type { Result, Session } from '#core/session.ts';
 
 // ---------------------------------------------------------------- sources
@@ -163,26 +164,11 @@ function stem(w: string): string {
   return w;
 }
 
-/** Markdown → plain lines: citation markers, emphasis, link targets and heading/list markers out. */
+/** Markdown → one plain line per paragraph or table row; headings, code and citation markers out. */
 function plainLines(markdown: string): string[] {
-  const out: string[] = [];
-  let fence = false;
-  for (const raw of markdown.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(raw)) {
-      fence = !fence;
-      continue;
-    }
-    if (fence || /^\s*#{1,6}\s/.test(raw) || /^\s*\|?\s*:?-{3,}/.test(raw)) continue;
-    out.push(
-      raw
-        .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-        .replace(/\[\d+(?:[,–-]\s*\d+)*\]/g, ' ')
-        .replace(/\*\*|__|\*|`/g, '')
-        .replace(/\\([\\`*_{}[\]()#+\-.!$&<>%])/g, '$1')
-        .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, ''),
-    );
-  }
-  return out;
+  return textBlocks(markdown)
+    .filter((b) => b.type !== 'heading' && b.type !== 'code')
+    .map((b) => b.text.replace(/\[\d+(?:[,–-]\s*\d+)*\]/g, ' '));
 }
 
 /** Figures in a markdown text, in reading order. Years, citation markers and list numbers are not figures. */
@@ -370,34 +356,11 @@ export function summaryPair(older: Session, newer: Session): SummaryPair {
 }
 
 /**
- * Markdown → plain-text blocks (paragraphs and list items) for side-by-side reading. Not a
- * renderer: markup characters and citation markers go, and the page shows the result as text.
+ * Markdown → plain-text blocks (headings, paragraphs, list items, table rows) for side-by-side
+ * reading, list numbers kept. The page shows the result as text.
  */
 export function plainBlocks(markdown: string): string[] {
-  const blocks: string[] = [];
-  let current: string[] = [];
-  const flush = () => {
-    if (current.length) blocks.push(current.join(' '));
-    current = [];
-  };
-  for (const raw of markdown.split(/\r?\n/)) {
-    if (!raw.trim() || /^\s*#{1,6}\s/.test(raw)) {
-      flush();
-      if (raw.trim()) blocks.push(raw.replace(/^\s*#+\s*/, '').trim());
-      continue;
-    }
-    const item = /^\s*(?:[-*+]|\d+[.)])\s+/.test(raw);
-    if (item) flush();
-    current.push(
-      raw
-        .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-        .replace(/\*\*|__|`/g, '')
-        .replace(/\\([\\`*_{}[\]()#+\-.!$&<>%])/g, '$1')
-        .trim(),
-    );
-  }
-  flush();
-  return blocks.filter(Boolean);
+  return textBlocks(markdown).map((b) => (b.marker ? `${b.marker} ${b.text}` : b.text));
 }
 
 /** `16.4 GWh`, `€185 per kWh`, `61%` — the figure's own text is shown; this is for sorting and tests. */

@@ -280,6 +280,7 @@ describe('fetchJson', () => {
     const cache = {
       get: async () => void seen.push(`cache get in slot: ${inSlot}`),
       set: async () => void seen.push(`cache set in slot: ${inSlot}`),
+      prune: async () => 0,
     };
     const sleep = async () => void seen.push(`retry wait in slot: ${inSlot}`);
     const response = await fetchJson({ url: `${server.url}/q`, body: { q: 1 } }, fast({ gate, cache, sleep }));
@@ -359,6 +360,45 @@ describe('the response cache', () => {
     clock += 2_000;
     expect((await fetchJson(request, fast({ cache }))).fromCache).toBe(false);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('deletes an expired answer when it reads it', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-http-cache-'));
+    let clock = Date.UTC(2026, 0, 1);
+    const cache = createResponseCache(dir, { ttlMs: 60_000, now: () => clock });
+    await cache.set('ab12', { n: 1 });
+    expect(await cache.get('ab12')).toEqual({ n: 1 }); // and the once-a-run prune is done
+    clock += 61_000;
+    expect(await cache.get('ab12')).toBeUndefined();
+    expect(await listFiles(dir)).toEqual([]);
+  });
+
+  it('prune() deletes every expired answer and keeps the fresh ones', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-http-cache-'));
+    let clock = Date.UTC(2026, 0, 1);
+    const cache = createResponseCache(dir, { ttlMs: 60_000, now: () => clock });
+    await cache.set('aa01', 'old');
+    await cache.set('bb02', 'old too');
+    clock += 40_000;
+    await cache.set('cc03', 'fresh');
+    clock += 30_000;
+    expect(await cache.prune()).toBe(2);
+    expect((await listFiles(dir)).map((f) => path.basename(f))).toEqual(['cc03.json']);
+    expect(await cache.get('cc03')).toBe('fresh');
+    // Nothing to prune, or no cache folder at all, is not an error.
+    expect(await cache.prune()).toBe(0);
+    expect(await createResponseCache(path.join(dir, 'none')).prune()).toBe(0);
+  });
+
+  it('prunes once when a new cache (a new kb run) is first used, so the folder never only grows', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-http-cache-'));
+    let clock = Date.UTC(2026, 0, 1);
+    const lastWeek = createResponseCache(dir, { ttlMs: 60_000, now: () => clock });
+    for (const key of ['aa01', 'bb02', 'cc03']) await lastWeek.set(key, key);
+    clock += 7 * 24 * 3600_000;
+    const thisRun = createResponseCache(dir, { ttlMs: 60_000, now: () => clock });
+    expect(await thisRun.get('dd04')).toBeUndefined();
+    expect(await listFiles(dir)).toEqual([]);
   });
 
   it('does not cache failures', async () => {

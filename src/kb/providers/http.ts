@@ -2,7 +2,7 @@
 // exponential backoff and jitter (honouring Retry-After on 429 and 503), a cap on the response
 // size, an on-disk response cache, and error messages that never contain a secret.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ProviderError } from './types.ts';
 
@@ -269,6 +269,8 @@ export function cacheKey(request: HttpRequest): string {
 export interface ResponseCache {
   get(key: string): Promise<unknown | undefined>;
   set(key: string, value: unknown): Promise<void>;
+  /** Deletes every expired answer and returns how many; never throws. */
+  prune(): Promise<number>;
 }
 
 export interface CacheOptions {
@@ -280,28 +282,55 @@ export interface CacheOptions {
   now?: () => number;
 }
 
-/** One JSON file per response under `dir` (e.g. content/.cache/http), written atomically. */
+/**
+ * One JSON file per response under `dir` (e.g. content/.cache/http), written atomically. An
+ * expired answer is never used again, so it is deleted: when read, and by a prune on the cache's
+ * first use (one cache per `kb run`). Otherwise the folder, which CI restores and saves on every
+ * run, would keep every answer ever fetched.
+ */
 export function createResponseCache(dir: string, { ttlMs = 24 * 3600_000, now = Date.now }: CacheOptions = {}): ResponseCache {
   const file = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+  let pruned: Promise<number> | undefined;
+  const prune = async (): Promise<number> => {
+    let removed = 0;
+    try {
+      // A stat per file, never a read: each file's mtime is its savedAt (set below).
+      for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const name = path.join(entry.parentPath, entry.name);
+        const saved = await stat(name).then((s) => s.mtimeMs, () => now());
+        if (now() - saved > ttlMs && (await rm(name, { force: true }).then(() => true, () => false))) removed++;
+      }
+    } catch {
+      // no cache folder yet, or one we cannot list: a cache is never worth failing a run for
+    }
+    return removed;
+  };
   return {
     async get(key) {
+      await (pruned ??= prune());
       try {
         const entry = JSON.parse(await readFile(file(key), 'utf8')) as { savedAt: number; data: unknown };
-        return now() - entry.savedAt <= ttlMs ? entry.data : undefined;
+        if (now() - entry.savedAt <= ttlMs) return entry.data;
+        await rm(file(key), { force: true });
       } catch {
-        return undefined; // missing or unreadable: ask the network again
+        // missing or unreadable: ask the network again
       }
+      return undefined;
     },
     async set(key, value) {
       const target = file(key);
       await mkdir(path.dirname(target), { recursive: true });
       const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
-        await writeFile(temp, JSON.stringify({ savedAt: now(), data: value }));
+        const savedAt = now();
+        await writeFile(temp, JSON.stringify({ savedAt, data: value }));
+        await utimes(temp, savedAt / 1000, savedAt / 1000);
         await rename(temp, target);
       } finally {
         await rm(temp, { force: true });
       }
     },
+    prune,
   };
 }

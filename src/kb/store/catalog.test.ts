@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handOff, loadCatalog, readSession, takeHandOff } from './catalog.ts';
+import { CACHE_VERSION, handOff, loadCatalog, readSession, takeHandOff } from './catalog.ts';
 import type { Session } from '#core/session.ts';
 import { writeSession } from './store.ts';
 
@@ -57,7 +57,7 @@ describe('the catalog of sessions the site is built from', () => {
 
     const cacheDir = path.join(content, '.cache', 'site');
     await mkdir(cacheDir, { recursive: true });
-    await writeFile(path.join(cacheDir, 'index-v2.bin'), 'not a cache');
+    await writeFile(path.join(cacheDir, `index-v${CACHE_VERSION}.bin`), 'not a cache');
     const afterCorruption = await loadCatalog(content);
     expect(afterCorruption.parsed).toBe(1);
     expect(afterCorruption.problems).toEqual([]);
@@ -72,7 +72,7 @@ describe('the catalog of sessions the site is built from', () => {
     expect(readSession(catalog, entry!).steps[0]!.results[0]!.url).toBe('https://usgs.example.gov/ree');
 
     // A second catalog in a fresh process would not have it in memory: clear the cache on disk.
-    await rm(path.join(content, '.cache', 'site', 'sessions-v2'), { recursive: true });
+    await rm(path.join(content, '.cache', 'site', `sessions-v${CACHE_VERSION}`), { recursive: true });
     const again = await loadCatalog(content);
     expect(again.parsed).toBe(0);
     expect(readSession(again, { ...again.entries[0]!, digest: again.entries[0]!.digest }).summary).toBe('Summary 1 [1].');
@@ -90,9 +90,9 @@ describe('the catalog of sessions the site is built from', () => {
     const { path: one } = await writeSession(content, session(1));
     await writeSession(content, session(2));
     await loadCatalog(content);
-    const cached = async () => (await readdir(path.join(content, '.cache', 'site', 'sessions-v2'), { recursive: true })).filter((f) => f.endsWith('.bin'));
+    const cached = async () => (await readdir(path.join(content, '.cache', 'site', `sessions-v${CACHE_VERSION}`), { recursive: true })).filter((f) => f.endsWith('.bin'));
     expect(await cached()).toHaveLength(2);
-    expect((await readdir(site)).sort()).toEqual(['index-v2.bin', 'sessions-v2']);
+    expect((await readdir(site)).sort()).toEqual([`index-v${CACHE_VERSION}.bin`, `sessions-v${CACHE_VERSION}`]);
     await rm(one);
     await writeSession(content, session(3));
     await loadCatalog(content);

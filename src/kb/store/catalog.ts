@@ -52,7 +52,7 @@ export interface Catalog {
 }
 
 /** Bump when the cached form changes (schema, reader, meta), so old caches are ignored. */
-const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3; // 3: teasers read through the markdown tree
 const cacheDir = (contentDir: string) => path.join(contentDir, '.cache', 'site');
 const indexFile = (contentDir: string) => path.join(cacheDir(contentDir), `index-v${CACHE_VERSION}.bin`);
 const sessionsDir = (contentDir: string) => path.join(cacheDir(contentDir), `sessions-v${CACHE_VERSION}`);

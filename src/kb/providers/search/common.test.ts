@@ -14,6 +14,19 @@ describe('cleanText', () => {
     expect(cleanText('AT&T, R&D, a=1&para=2')).toBe('AT&T, R&D, a=1&para=2'); // no semicolon, no entity
   });
 
+  it('drops scripts, styles, noscript and templates with their content, in any case', () => {
+    expect(cleanText('Lithium <script type="text/javascript">var a = "<b>x</b>";</script>prices <STYLE>p { color: red }</Style >fell <noscript>Enable JavaScript</noscript><template><p>row</p></template>again')).toBe('Lithium prices fell again');
+  });
+
+  it('drops a script cut off before its closing tag, and keeps one inside a comment hidden with it', () => {
+    expect(cleanText('Prices fell <script>window.dataLayer = [')).toBe('Prices fell');
+    expect(cleanText('a <!-- <script> --> b')).toBe('a b');
+  });
+
+  it('keeps the text of elements that only start like a script', () => {
+    expect(cleanText('<scripts>kept</scripts> and <script-tag>kept</script-tag>')).toBe('kept and kept');
+  });
+
   it('keeps escaped markup as visible text rather than turning it into tags', () => {
     expect(cleanText('&lt;script&gt;alert(1)&lt;/script&gt;')).toBe('<script>alert(1)</script>');
   });

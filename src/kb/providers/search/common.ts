@@ -59,12 +59,15 @@ export function clampCount(n: number, max: number): number {
   return Math.max(1, Math.min(max, Number.isFinite(n) ? Math.floor(n) : max));
 }
 
-const TAG = /<!--[\s\S]*?-->|<\/?[A-Za-z][^<>]*>/g;
+// One pass, left to right, so a `<script>` inside a comment stays inside it. Elements whose content
+// is never shown go with their content, up to the end when an API cut the snippet before the
+// closing tag. Not an HTML parser on purpose: one would decode `&para=2` in "a=1&para=2".
+const MARKUP = /<!--[\s\S]*?-->|<(script|style|noscript|template)(?=[\s/>])[^>]*>[\s\S]*?(?:<\/\1\s*>|$)|<\/?[A-Za-z][^<>]*>/gi;
 
-/** Plain text from an API string: HTML tags dropped, entities decoded, whitespace collapsed. */
+/** Plain text from an API string: HTML tags and scripts dropped, entities decoded, whitespace collapsed. */
 export function cleanText(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  const text = decodeHTMLStrict(raw.replace(TAG, '')).replace(/\s+/g, ' ').trim();
+  const text = decodeHTMLStrict(raw.replace(MARKUP, '')).replace(/\s+/g, ' ').trim();
   return text || undefined;
 }
 
