@@ -4,9 +4,23 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { acquireContentLock, lockPath } from '#kb/store/lock.ts';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { acquireContentLock, LockedError, lockPath } from '#kb/store/lock.ts';
 import { sendJson, startLoopback } from '#tests/support/loopback.ts';
+
+// Test seam for the race below: each hook runs in place of the real call, which it gets as `real`.
+type Hook = (from: string, to: string, real: () => Promise<void>) => Promise<void>;
+const fsHooks = vi.hoisted(() => ({}) as { rename?: Hook; link?: Hook });
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const hooked = (name: 'rename' | 'link') => (from: string, to: string) =>
+    fsHooks[name] ? fsHooks[name](String(from), String(to), () => real[name](from, to)) : real[name](from, to);
+  return { ...real, rename: hooked('rename'), link: hooked('link') };
+});
+afterEach(() => {
+  delete fsHooks.rename;
+  delete fsHooks.link;
+});
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KB = path.join(ROOT, 'bin/kb.ts');
@@ -107,6 +121,63 @@ describe('the content lock', () => {
     await expect(acquireContentLock(content, 'kb import')).rejects.toThrow(`is locked by kb run (pid ${process.ppid}`);
     await unlock(); // not ours any more: kept
     expect(JSON.parse(await readFile(lockPath(content), 'utf8')).pid).toBe(process.ppid);
+  });
+
+  it('keeps one holder when a takeover moves a fresh lock aside and a newcomer creates one in the gap', async () => {
+    // A and B both judge the same dead lock stale; A takes it over first, so B's rename moves A's
+    // fresh lock aside, leaving no kb.lock until B puts it back; C starts in that gap and creates
+    // its own. Putting A's lock back then fails or replaces C's: one of them must find out, or
+    // both run. A, whose lock came first, keeps it; C is refused.
+    const content = await tempContent();
+    const file = lockPath(content);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ pid: await deadPid(), hostname: os.hostname(), command: 'kb run', startedAt: '2026-01-01T00:00:00.000Z' }));
+    const step = () => Promise.withResolvers<void>();
+    const [aTookOver, bMovedAside, cCreated] = [step(), step(), step()];
+    let bSeen = false;
+    fsHooks.rename = async (_from, to, real) => {
+      if (bSeen || !to.endsWith('.stale')) return real();
+      bSeen = true; // the first taker to rename is B: it has judged the dead lock stale
+      await aTookOver.promise;
+      await real();
+      bMovedAside.resolve();
+      await cCreated.promise;
+    };
+    const takers = [acquireContentLock(content, 'kb run'), acquireContentLock(content, 'kb run')];
+    takers.forEach((t) => t.catch(() => {}));
+    const a = await Promise.race(takers);
+    const aLock = await readFile(file, 'utf8');
+    aTookOver.resolve();
+    await bMovedAside.promise;
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+    fsHooks.link = async (_from, to, real) => {
+      await real();
+      if (to === file) cCreated.resolve();
+    };
+    const c = acquireContentLock(content, 'kb import');
+    c.catch(() => {});
+
+    const outcomes = await Promise.allSettled(takers);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(LockedError);
+    await expect(c).rejects.toThrow(/is locked by kb run/);
+    expect(await readFile(file, 'utf8')).toBe(aLock); // A, the first taker, still holds it
+    await a.verify();
+    await a();
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('lets a holder verify that the lock is still its own before it writes', async () => {
+    const content = await tempContent();
+    const lock = await acquireContentLock(content, 'kb run');
+    await lock.verify();
+    await writeFile(lockPath(content), JSON.stringify({ pid: process.ppid, hostname: os.hostname(), command: 'kb import', startedAt: '2026-01-01T00:00:00.000Z', token: 'other' }));
+    const error = await lock.verify().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockedError);
+    expect((error as LockedError).message).toContain(`no longer holds the lock ${lockPath(content)}: it is now held by kb import (pid ${process.ppid}`);
+    expect((error as LockedError).holder?.token).toBe('other');
+    await rm(lockPath(content));
+    await expect(lock.verify()).rejects.toThrow(/: it was removed\./);
   });
 
   it('lets only one of many simultaneous takeovers of a stale lock win', async () => {

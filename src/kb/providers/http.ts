@@ -269,8 +269,6 @@ export function cacheKey(request: HttpRequest): string {
 export interface ResponseCache {
   get(key: string): Promise<unknown | undefined>;
   set(key: string, value: unknown): Promise<void>;
-  /** Deletes every expired answer and returns how many; never throws. */
-  prune(): Promise<number>;
 }
 
 export interface CacheOptions {
@@ -288,9 +286,10 @@ export interface CacheOptions {
  * first use (one cache per `kb run`). Otherwise the folder, which CI restores and saves on every
  * run, would keep every answer ever fetched.
  */
-export function createResponseCache(dir: string, { ttlMs = 24 * 3600_000, now = Date.now }: CacheOptions = {}): ResponseCache {
+export function createResponseCache(dir: string, { ttlMs = 24 * 3600_000, now = Date.now }: CacheOptions = {}): ResponseCache & { prune(): Promise<number> } {
   const file = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
   let pruned: Promise<number> | undefined;
+  /** Deletes every expired answer and returns how many; never throws. */
   const prune = async (): Promise<number> => {
     let removed = 0;
     try {

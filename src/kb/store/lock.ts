@@ -3,7 +3,7 @@
 // who holds the lock; a lock left by a process that died (SIGKILL, power loss: nothing can
 // clean up after those) is taken over by the next writer.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeNewFileDurably } from './durable.ts';
@@ -16,6 +16,12 @@ export interface LockInfo {
   /** Tells this holder's lock from a later one with a reused pid. */
   token?: string;
 }
+
+/**
+ * Releases the lock. `verify()` throws a LockedError unless the lock is still this holder's: a
+ * check for a holder to make before it writes.
+ */
+export type HeldLock = (() => Promise<void>) & { verify(): Promise<void> };
 
 export const lockPath = (contentDir: string) => path.join(contentDir, '.cache', 'kb.lock');
 
@@ -41,17 +47,21 @@ export class LockedError extends Error {
 
 /**
  * Takes the content folder's lock for `command` (e.g. `kb run`) and returns the function that
- * releases it. Throws a LockedError naming the holder when a live process holds it.
+ * releases it (and can verify it is still held). Throws a LockedError naming the holder when a
+ * live process holds it.
  */
-export async function acquireContentLock(contentDir: string, command: string): Promise<() => Promise<void>> {
+export async function acquireContentLock(contentDir: string, command: string): Promise<HeldLock> {
   const file = lockPath(contentDir);
   await mkdir(path.dirname(file), { recursive: true });
   const mine: LockInfo = { pid: process.pid, hostname: os.hostname(), command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const text = JSON.stringify(mine) + '\n';
+  const held = Object.assign(() => release(file, mine.token!), { verify: () => verify(file, mine.token!) });
 
   // Two attempts: the second only after a stale lock was moved out of the way.
   for (let attempt = 0; ; attempt++) {
-    if (await createExclusive(file, text)) return () => release(file, mine.token!);
+    // Created is not yet held: a takeover under way may put back, over ours, a live lock it had
+    // moved aside (see takeOver). Then the lock is the other holder's, and we are refused below.
+    if ((await createExclusive(file, text)) && (await holdsAfterTakeovers(file, mine.token!))) return held;
     const seen = await readLock(file);
     if (seen === 'missing') {
       // Released between our create and our read: just try again.
@@ -141,8 +151,11 @@ function lockedMessage(contentDir: string, file: string, info: LockInfo): string
  * delete the first one's fresh lock and both would run. So instead of deleting, each renames
  * the lock to a private name (rename is atomic: exactly one of them gets any given file) and
  * checks that what it moved is the stale lock it judged. If it moved someone's fresh lock, it
- * links that back into place (link fails rather than replace a lock taken meanwhile) and tries
- * again from the start, where it will find the live holder and be refused.
+ * puts that back and tries again from the start, where it will find the live holder and be
+ * refused. While it is aside there is no `kb.lock`, so a third process may create one: putting
+ * back by rename replaces that newcomer's lock (a link would fail, and the first holder would
+ * silently lose its lock while the newcomer also ran). The newcomer finds out because, after
+ * creating, it waits for takeovers under way to finish before it checks the lock is its own.
  */
 async function takeOver(file: string, staleText: string): Promise<void> {
   const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.stale`;
@@ -154,14 +167,27 @@ async function takeOver(file: string, staleText: string): Promise<void> {
   }
   try {
     const moved = await readFile(aside, 'utf8');
-    if (moved !== staleText) {
-      await link(aside, file).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
-    }
+    if (moved !== staleText) await rename(aside, file);
   } finally {
     await rm(aside, { force: true });
   }
+}
+
+/** Whether the lock is ours once no live process has a takeover's aside file (named by takeOver). */
+async function holdsAfterTakeovers(file: string, token: string): Promise<boolean> {
+  const underWay = async () => (await readdir(path.dirname(file))).some((name) => pidAlive(Number(/^kb\.lock\.(\d+)\.[0-9a-f]+\.stale$/.exec(name)?.[1])));
+  // Bounded: a takeover takes milliseconds; a live pid on a leftover aside file is a reused one.
+  for (let waited = 0; waited < 2000 && (await underWay()); waited += 20) await new Promise((r) => setTimeout(r, 20));
+  const seen = await readLock(file);
+  return seen !== 'missing' && seen.info?.token === token;
+}
+
+/** A takeover that misjudged a holder (or a lock removed by hand) can leave it running without the lock. */
+async function verify(file: string, token: string): Promise<void> {
+  const seen = await readLock(file);
+  if (seen !== 'missing' && seen.info?.token === token) return;
+  const now = seen === 'missing' ? 'it was removed' : seen.info ? `it is now held by ${seen.info.command} (pid ${seen.info.pid} on ${seen.info.hostname})` : 'it was replaced';
+  throw new LockedError(`this process no longer holds the lock ${file}: ${now}. Stop, and run again.`, seen === 'missing' ? undefined : seen.info);
 }
 
 async function release(file: string, token: string): Promise<void> {
