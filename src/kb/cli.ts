@@ -139,6 +139,7 @@ async function importCommand(files: string[], options: Options, print: Print, pr
         const sessions = await importFile(file);
         for (const imported of sessions) {
           const session = fileUnderConfiguredQuery(imported, config?.queries ?? []);
+          await release.verify(); // the lock is still ours: a racing takeover can lose it
           const { path: written, status } = await writeSession(options.content, session);
           const shown = path.relative(process.cwd(), written) || written;
           print(status === 'written' ? `imported ${file} → ${shown}` : `unchanged ${file}: already imported as ${shown}`);

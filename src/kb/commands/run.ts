@@ -90,7 +90,7 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   const release = options.dryRun ? undefined : await acquireContentLock(options.contentDir, 'kb run');
   try {
     if (!options.dryRun) await sweepTempFiles(options.contentDir);
-    const summary = await runLocked(options, config, selected, env, now, startedAt, calls);
+    const summary = await runLocked(options, config, selected, env, now, startedAt, calls, release?.verify);
     // The run's own line in runs.jsonl, after its query lines: what ran, what failed, what waited.
     // A run that found nothing due writes nothing: `npm run build` on an up-to-date checkout (or an
     // idle scheduled night) must not change a tracked file.
@@ -102,7 +102,7 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function runLocked(options: RunOptions, config: Config, selected: Query[], env: NodeJS.ProcessEnv, now: () => Date, startedAt: Date, calls: typeof httpStats): Promise<RunSummary> {
+async function runLocked(options: RunOptions, config: Config, selected: Query[], env: NodeJS.ProcessEnv, now: () => Date, startedAt: Date, calls: typeof httpStats, stillHeld: () => Promise<void> = async () => {}): Promise<RunSummary> {
   const lastSuccess = await lastSuccesses(options.contentDir);
   const plan = selected.map((query) => {
     const last = lastSuccess.get(query.id);
@@ -124,7 +124,11 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
     // With several queries in flight, sessions are serialised on a worker thread so this
     // thread stays free to send the next requests; one query needs no thread.
     const writer = toRun.length > 1 ? startSessionWriter() : undefined;
-    const write = writer ? writer.write : writeSession;
+    // A holder checks the lock is still its own before each write: a racing takeover can lose it.
+    const write = async (contentDir: string, session: Session) => {
+      await stillHeld();
+      return (writer ? writer.write : writeSession)(contentDir, session);
+    };
     try {
       await Promise.all(
         toRun.map((p) =>

@@ -69,13 +69,13 @@ export class MergeError extends Error {}
 export async function mergeShards(contentDir: string, shardDirs: string[]): Promise<MergeResult> {
   const release = await acquireContentLock(contentDir, 'kb merge');
   try {
-    return await mergeLocked(contentDir, shardDirs);
+    return await mergeLocked(contentDir, shardDirs, release.verify);
   } finally {
     await release();
   }
 }
 
-async function mergeLocked(contentDir: string, shardDirs: string[]): Promise<MergeResult> {
+async function mergeLocked(contentDir: string, shardDirs: string[], stillHeld: () => Promise<void>): Promise<MergeResult> {
   const problems: string[] = [];
   const toAdd = new Map<string, { text: string; from: string }>(); // relative path → bytes
   const unchanged = new Set<string>();
@@ -138,6 +138,7 @@ async function mergeLocked(contentDir: string, shardDirs: string[]): Promise<Mer
     throw new MergeError(`nothing was merged into ${contentDir}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const added = [...toAdd.keys()].sort();
+  await stillHeld(); // the lock is still ours before anything is written
   for (const relative of added) {
     const target = path.join(contentDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
