@@ -4,6 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import { textBlocks } from '#core/markdown-text.ts';
 import type { Result, Session } from '#core/session.ts';
+import { stem } from '#core/text-analysis.ts';
 
 // ---------------------------------------------------------------- sources
 
@@ -156,12 +157,6 @@ function tokens(text: string): string[] {
     .split(/[^a-z0-9-]+/)
     .map((w) => w.replace(/^-+|-+$/g, ''))
     .filter((w) => w && !STOP.has(w) && !/^\d+(\.\d+)?$/.test(w) || /^(19|20)\d\d$/.test(w));
-}
-
-function stem(w: string): string {
-  if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`;
-  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
-  return w;
 }
 
 /** Markdown → one plain line per paragraph or table row; headings, code and citation markers out. */
