@@ -100,6 +100,20 @@ describe('kb', () => {
     expect(out).toMatch(/which-minerals-does-a-solid-state-battery-need\s+1\s+2025-12-03 09:15 UTC/);
   });
 
+  it('dates the next run from the newest session that did not fail, as kb run does', async () => {
+    await mkdir(content, { recursive: true });
+    await writeFile(path.join(content, 'queries.yaml'), 'queries:\n  - id: q\n    question: Q?\n    schedule: 7d\n');
+    const day = 24 * 3600_000;
+    const at = (daysAgo: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - daysAgo * day).toISOString();
+    const session = (id: string, generatedAt: string, status: string) => ({ id, query: 'Q?', querySlug: 'q', generatedAt, analysis: 'A.', status, steps: [] });
+    await writeFile(path.join(dir, 'two.json'), JSON.stringify([session('ok1', at(2), 'complete'), session('bad1', at(1), 'failed')]));
+    expect((await kb('import', path.join(dir, 'two.json'), '--content', content)).code).toBe(0);
+    const { out } = await kb('list', '--content', content);
+    const shown = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+    // The last session shown is the newest, the failed one; the next run is due 7 days after the success.
+    expect(out).toMatch(new RegExp(`^q\\s+2\\s+${shown(at(1))}\\s+${shown(at(2 - 7))}\\s+Q\\?$`, 'm'));
+  });
+
   it('files an imported session under the configured query with the same question', async () => {
     await mkdir(content, { recursive: true });
     await writeFile(path.join(content, 'queries.yaml'), 'queries:\n  - id: solid-state\n    question: which minerals does a solid-state battery need\n    tags: [batteries]\n');

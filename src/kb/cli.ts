@@ -1,11 +1,10 @@
-// The `kb` command. Each subcommand is a thin layer over a plain function in src/kb.
-import { stat } from 'node:fs/promises';
+// The `kb` command: parses the arguments and hands each subcommand to its module in
+// src/kb/commands/ (one per command, loaded when used, so `kb list` never loads Astro).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { importFile } from './importers/index.ts';
-import { listSessions, sweepTempFiles, writeSession } from './store/store.ts';
-import type { Session } from '#core/session.ts';
-import type { Query } from './config/queries.ts';
+import { formatError, noExtraArgs, requireContentDir, table, utc, UsageError, type Options, type Print } from './commands/cli-kit.ts';
+
+export { UsageError };
 
 const USAGE = `Usage: kb <command> [options]
 
@@ -34,15 +33,6 @@ Options:
   --verbose      show full errors and the Astro build log
   --help         show this help`;
 
-/** An error the user can act on: printed as one line, no stack trace. */
-export class UsageError extends Error {}
-
-interface Options {
-  content: string;
-  out: string;
-  verbose: boolean;
-}
-
 interface RunCommandOptions extends Options {
   only?: string[];
   force: boolean;
@@ -51,8 +41,6 @@ interface RunCommandOptions extends Options {
   json: boolean;
   shard?: string;
 }
-
-type Print = (line: string) => void;
 
 export async function main(argv: string[], print: Print = console.log, printError: Print = console.error): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -89,17 +77,17 @@ export async function main(argv: string[], print: Print = console.log, printErro
         noExtraArgs('doctor', args);
         return await doctorCommand(options, print);
       case 'import':
-        return await importCommand(args, options, print, printError);
+        return await (await import('./commands/import.ts')).importCommand(args, options, print, printError);
       case 'build':
         return await buildCommand(args, options, print);
       case 'list':
-        return await listCommand(args, options, print);
+        return await (await import('./commands/list.ts')).listCommand(args, options, print);
       case 'verify':
-        return await verifyCommand(args, options, print, printError);
+        return await (await import('./commands/verify.ts')).verifyCommand(args, options, print, printError);
       case 'merge':
-        return await mergeCommand(args, options, print);
+        return await (await import('./commands/merge.ts')).mergeCommand(args, options, print);
       case 'summary':
-        return await summaryCommand(args, values.commit, print, printError);
+        return await (await import('./commands/summary.ts')).summaryCommand(args, values.commit, print, printError);
       default:
         throw new UsageError(`unknown command "${command}". Run kb --help to see the commands.`);
     }
@@ -107,74 +95,6 @@ export async function main(argv: string[], print: Print = console.log, printErro
     printError(`kb: ${formatError(error, verbose)}`);
     return 1;
   }
-}
-
-function formatError(error: unknown, verbose: boolean): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    // Node's own wording explains positional arguments at length; the gist is the first sentence.
-    return `${error.message.split('. ')[0]}. Run kb --help to see the options.`;
-  }
-  return verbose && error.stack ? error.stack : error.message;
-}
-
-function noExtraArgs(command: string, args: string[]) {
-  if (args.length) throw new UsageError(`kb ${command} takes no arguments, got "${args.join(' ')}"`);
-}
-
-async function importCommand(files: string[], options: Options, print: Print, printError: Print) {
-  if (!files.length) throw new UsageError('kb import needs at least one file: kb import FILE…');
-  const { loadConfig } = await import('./config/queries.ts');
-  const config = await loadConfig(options.content);
-  // Imports and runs take turns on one content folder; leftovers of a killed writer are swept.
-  const { acquireContentLock } = await import('./store/lock.ts');
-  const release = await acquireContentLock(options.content, 'kb import');
-  try {
-    await sweepTempFiles(options.content);
-    let failed = 0;
-    for (const file of files) {
-      try {
-        // Parse the whole file before writing anything, so a refused file writes nothing.
-        const sessions = await importFile(file);
-        for (const imported of sessions) {
-          const session = fileUnderConfiguredQuery(imported, config?.queries ?? []);
-          await release.verify(); // the lock is still ours: a racing takeover can lose it
-          const { path: written, status } = await writeSession(options.content, session);
-          const shown = path.relative(process.cwd(), written) || written;
-          print(status === 'written' ? `imported ${file} → ${shown}` : `unchanged ${file}: already imported as ${shown}`);
-        }
-      } catch (error) {
-        failed++;
-        printError(`kb: ${formatError(error, options.verbose)}`);
-      }
-    }
-    if (failed) {
-      const rest = failed < files.length ? '; the others were imported' : '';
-      printError(`kb: ${failed} of ${files.length} file${files.length === 1 ? '' : 's'} refused${rest}.`);
-    }
-    return failed ? 1 : 0;
-  } finally {
-    await release();
-  }
-}
-
-async function requireContentDir(dir: string) {
-  const stats = await stat(dir).catch(() => undefined);
-  if (!stats?.isDirectory()) {
-    throw new UsageError(`the content folder ${dir} does not exist. Pass --content DIR, or import a session first: kb import FILE…`);
-  }
-}
-
-/**
- * An imported session whose question is one of queries.yaml's is filed under that query, so its
- * history and schedule include it; it takes the query's tags when it brought none.
- */
-function fileUnderConfiguredQuery(session: Session, queries: Query[]): Session {
-  const key = (q: string) => q.toLowerCase().replace(/\s+/g, ' ').replace(/[\s?.!]+$/, '').trim();
-  const match = queries.find((q) => key(q.question) === key(session.query));
-  if (!match || match.id === session.querySlug) return session;
-  return { ...session, querySlug: match.id, tags: session.tags.length ? session.tags : match.tags };
 }
 
 async function buildCommand(args: string[], options: Options, print: Print) {
@@ -186,17 +106,6 @@ async function buildCommand(args: string[], options: Options, print: Print) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   print(`built ${sessions} briefing(s) into ${path.relative(process.cwd(), outDir) || outDir} in ${seconds}s`);
   return 0;
-}
-
-async function verifyCommand(args: string[], options: Options, print: Print, printError: Print) {
-  noExtraArgs('verify', args);
-  await requireContentDir(options.content);
-  const { verifyContent } = await import('./commands/verify.ts');
-  const result = await verifyContent(options.content);
-  for (const line of result.problems) (line.startsWith('warning: ') ? print : printError)(line);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  print(`checked ${plural(result.sessions, 'session')}, ${plural(result.errors.length, 'error')}, ${plural(result.warnings.length, 'warning')}`);
-  return result.errors.length ? 1 : 0;
 }
 
 async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {
@@ -219,72 +128,9 @@ async function runCommand(options: RunCommandOptions, print: Print, printError: 
   return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
 }
 
-async function mergeCommand(dirs: string[], options: Options, print: Print) {
-  if (!dirs.length) throw new UsageError('kb merge needs at least one shard folder: kb merge DIR… (each holds briefings/ and runs.jsonl from a kb run --shard)');
-  for (const dir of dirs) {
-    const stats = await stat(dir).catch(() => undefined);
-    if (!stats?.isDirectory()) throw new UsageError(`kb merge: the shard folder ${dir} does not exist`);
-  }
-  await requireContentDir(options.content);
-  const { mergeShards } = await import('./store/shards.ts');
-  const result = await mergeShards(options.content, dirs);
-  for (const file of result.added) print(`added ${path.join(options.content, file)}`);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  print(`merged ${plural(dirs.length, 'shard')}: ${plural(result.added.length, 'new session')}, ${result.unchanged.length} already present, ${plural(result.logLines, 'run-log line')}`);
-  return 0;
-}
-
-async function summaryCommand(files: string[], commit: boolean, print: Print, printError: Print) {
-  if (!files.length) throw new UsageError('kb summary needs at least one file written by kb run --json: kb summary FILE…');
-  const { commitMessage, readSummaries, summaryMarkdown } = await import('./commands/summary.ts');
-  const inputs = await readSummaries(files);
-  // A shard that stopped early must not hide what the others did: its file is reported, not fatal.
-  for (const i of inputs) if (i.problem) printError(`kb: ${i.file}: ${i.problem}`);
-  const text = commit ? commitMessage(inputs) : summaryMarkdown(inputs);
-  if (text) print(text.replace(/\n$/, ''));
-  return 0;
-}
-
 async function doctorCommand(options: Options, print: Print) {
   const { doctor } = await import('./commands/doctor.ts');
   const checks = await doctor(options.content, process.env);
   for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}`);
   return checks.every((c) => c.ok) ? 0 : 1;
-}
-
-async function listCommand(args: string[], options: Options, print: Print) {
-  noExtraArgs('list', args);
-  await requireContentDir(options.content);
-  const [{ loadConfig, nextDue }, sessions] = await Promise.all([import('./config/queries.ts'), listSessions(options.content)]);
-  const config = await loadConfig(options.content);
-  const bySlug = new Map<string, typeof sessions>();
-  for (const entry of sessions) bySlug.set(entry.session.querySlug, [...(bySlug.get(entry.session.querySlug) ?? []), entry]);
-  const now = Date.now();
-  const rows: string[][] = [];
-  for (const query of config?.queries ?? []) {
-    const list = bySlug.get(query.id) ?? [];
-    bySlug.delete(query.id);
-    const last = list[0]?.session; // listSessions gives newest first
-    const due = nextDue(query.schedule, last ? new Date(last.generatedAt) : undefined);
-    rows.push([query.id, String(list.length), last ? utc(last.generatedAt) : 'never', !due || due.getTime() <= now ? 'due now' : utc(due.toISOString()), query.question]);
-  }
-  // Sessions of questions that are not (or no longer) in queries.yaml, e.g. imported ones.
-  for (const [slug, list] of bySlug) rows.push([slug, String(list.length), utc(list[0].session.generatedAt), 'not scheduled', list[0].session.query]);
-  if (!rows.length) {
-    print(`no queries and no sessions yet in ${options.content}. Add questions to ${path.join(options.content, 'queries.yaml')}, or import sessions: kb import FILE…`);
-    return 0;
-  }
-  print(table(['query', 'sessions', 'last session', 'next due', 'question'], rows));
-  return 0;
-}
-
-/** Sessions keep the offset their source gave; the list shows every time in UTC, comparable. */
-function utc(time: string): string {
-  return new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
 }

@@ -2,6 +2,7 @@
 // CI job summary shows, or as the commit message that stores the run's new sessions.
 import { readFile } from 'node:fs/promises';
 import { z } from 'astro/zod';
+import { UsageError, type Print } from './cli-kit.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -154,4 +155,15 @@ export function commitMessage(inputs: SummaryInput[]): string {
     ...failed.map((o) => `failed ${o.id}: ${(o.error ?? 'no reason given').replace(/\s+/g, ' ').slice(0, 200)}`),
   ];
   return `${subject}\n\n${body.join('\n')}\n`;
+}
+
+/** `kb summary FILE… [--commit]`: prints the Markdown summary, or the commit message. */
+export async function summaryCommand(files: string[], commit: boolean, print: Print, printError: Print) {
+  if (!files.length) throw new UsageError('kb summary needs at least one file written by kb run --json: kb summary FILE…');
+  const inputs = await readSummaries(files);
+  // A shard that stopped early must not hide what the others did: its file is reported, not fatal.
+  for (const i of inputs) if (i.problem) printError(`kb: ${i.file}: ${i.problem}`);
+  const text = commit ? commitMessage(inputs) : summaryMarkdown(inputs);
+  if (text) print(text.replace(/\n$/, ''));
+  return 0;
 }

@@ -10,6 +10,7 @@ import { mdxToSession } from '#kb/store/mdx.ts';
 import { readRunLogLines, runLogPath } from '#kb/store/runlog.ts';
 import { Session } from '#core/session.ts';
 import { sessionFileName, sessionFiles } from '#kb/store/store.ts';
+import { noExtraArgs, plural, requireContentDir, type Options, type Print } from './cli-kit.ts';
 
 export interface Problem {
   level: 'error' | 'warning';
@@ -161,4 +162,14 @@ export async function verifyContent(contentDir: string, env: NodeJS.ProcessEnv =
     sessions: files.length,
     invalidSessionFiles: [...invalid],
   };
+}
+
+/** `kb verify`: every problem on its own line (warnings to stdout), then the counts; 1 if any error. */
+export async function verifyCommand(args: string[], options: Options, print: Print, printError: Print) {
+  noExtraArgs('verify', args);
+  await requireContentDir(options.content);
+  const result = await verifyContent(options.content);
+  for (const line of result.problems) (line.startsWith('warning: ') ? print : printError)(line);
+  print(`checked ${plural(result.sessions, 'session')}, ${plural(result.errors.length, 'error')}, ${plural(result.warnings.length, 'warning')}`);
+  return result.errors.length ? 1 : 0;
 }
