@@ -8,7 +8,7 @@ import { readRunLog } from '#kb/store/runlog.ts';
 import { listSessions } from '#kb/store/store.ts';
 import { main } from '#kb/cli.ts';
 import { rulePlanner } from '#kb/pipeline/planners/rule.ts';
-import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive.ts';
+import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
 import { sendJson, startLoopback, type Loopback } from '#tests/support/loopback.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../../content/', import.meta.url));

@@ -15,7 +15,7 @@ import { createSearchProvider } from '#kb/providers/search/index.ts';
 import { createLlmProvider } from '#kb/providers/llm/index.ts';
 import type { LlmProvider, SearchProvider } from '#kb/providers/types.ts';
 import { rulePlanner } from '#kb/pipeline/planners/rule.ts';
-import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive.ts';
+import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
 import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
 import { lastSuccessByQuery, type Session } from '#core/session.ts';

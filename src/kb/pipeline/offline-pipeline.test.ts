@@ -9,7 +9,7 @@ import { sessionToMdx } from '#kb/store/mdx.ts';
 import { createCorpusSearch } from '#kb/providers/search/corpus.ts';
 import { deriveStatus, type Step } from '#core/session.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
-import { extractiveAnalyst } from './analysts/extractive.ts';
+import { extractiveAnalyst } from './analysts/extractive/index.ts';
 import { rulePlanner } from './planners/rule.ts';
 
 const CONTENT = path.resolve(import.meta.dirname, '../../../content');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mdxToSession, sessionToMdx } from '#kb/store/mdx.ts';
 import type { Session, Step } from '#core/session.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
-import { extractiveAnalyst, findFigures } from './extractive.ts';
+import { extractiveAnalyst, findFigures } from './index.ts';
 
 const QUESTION = 'What is the import dependency of the US on China for rare earths?';
 
