@@ -113,7 +113,7 @@ describe('kb run', () => {
       stages: async (q) => ({
         planner: rulePlanner,
         analyst: extractiveAnalyst,
-        search: q.id === 'rare-earths' ? failing : (await import('#kb/providers/search/corpus.ts').then((m) => m.createCorpusSearch({ contentDir: content }))),
+        search: q.id === 'rare-earths' ? failing : (await import('#kb/providers/search/corpus/index.ts').then((m) => m.createCorpusSearch({ contentDir: content }))),
         providers: { search: 'test', llm: 'extractive' },
       }),
     });

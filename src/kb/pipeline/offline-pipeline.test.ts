@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { sessionToMdx } from '#kb/store/mdx.ts';
-import { createCorpusSearch } from '#kb/providers/search/corpus.ts';
+import { createCorpusSearch } from '#kb/providers/search/corpus/index.ts';
 import { deriveStatus, type Step } from '#core/session.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
 import { extractiveAnalyst } from './analysts/extractive/index.ts';

@@ -3,7 +3,7 @@
 import type { HttpOptions } from '#kb/providers/http.ts';
 import { ProviderError, type SearchProvider } from '#kb/providers/types.ts';
 import { ENV as BRAVE, createBraveSearch } from './brave.ts';
-import { createCorpusSearch } from './corpus.ts';
+import { createCorpusSearch } from './corpus/index.ts';
 import { ENV as SEARXNG, createSearxngSearch } from './searxng.ts';
 import { ENV as SERPER, createSerperSearch } from './serper.ts';
 import { ENV as TAVILY, createTavilySearch } from './tavily.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '#core/session.ts';
 import { writeSession } from '#kb/store/store.ts';
-import { createCorpusSearch, SNIPPET_MAX } from './corpus.ts';
+import { createCorpusSearch, SNIPPET_MAX } from './index.ts';
 
 let content: string;
 let warnings: string[];
