@@ -1,8 +1,8 @@
 // The search facets of a session beyond question and tag: year and source domains.
 import type { Result, Session } from './session.ts';
 
-/** The outlet's host: the provider's `source`, else the URL's host name (same as sessions.ts). */
-function domainOf(r: Result): string | undefined {
+/** The outlet's host: the provider's `source`, else the URL's host name. */
+export function domainOf(r: Result): string | undefined {
   if (r.source?.trim()) return r.source.trim();
   try {
     return r.url ? new URL(r.url.trim()).hostname || undefined : undefined;

@@ -2,6 +2,7 @@
 // appeared, disappeared or changed, and the two summaries. Pure TypeScript, no Astro imports, so
 // the CLI and tests can use it as well as the pages.
 import { LRUCache } from 'lru-cache';
+import { domainOf } from '#core/facets.ts';
 import { textBlocks } from '#core/markdown-text.ts';
 import type { Result, Session } from '#core/session.ts';
 import { stem } from '#core/text-analysis.ts';
@@ -39,15 +40,6 @@ function sourceKey(r: Result): string {
   if (url) return `url:${url}`;
   if (r.url?.trim()) return `url:${r.url.trim()}`;
   return `title:${r.title.trim().toLowerCase().replace(/\s+/g, ' ')}`;
-}
-
-function domainOf(r: Result): string | undefined {
-  if (r.source?.trim()) return r.source.trim();
-  try {
-    return r.url ? new URL(r.url.trim()).hostname || undefined : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function sourcesOf(s: Session): Map<string, SourceRef> {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadCatalog, readSession, takeHandOff, type SessionMeta } from '#kb/store/catalog.ts';
-import type { Result, Session, Step } from '#core/session.ts';
+import type { Session, Step } from '#core/session.ts';
 import { sessionHref, queryHref } from './url.ts';
 
 export { countResults, teaser } from '#core/teaser.ts';
@@ -131,19 +131,9 @@ export function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The outlet's host: the provider's `source`, else the URL's host name. */
-export function domainOf(r: Result): string | undefined {
-  if (r.source?.trim()) return r.source.trim();
-  try {
-    return r.url ? new URL(r.url.trim()).hostname || undefined : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export const STATUS_LABEL: Record<Session['status'], string> = {
   complete: 'Complete',
   partial: 'Partial',
   failed: 'Failed',
 };
-
