@@ -68,3 +68,17 @@ function spaceBreaks(node: Nodes) {
   const children = node.children as Nodes[];
   children.forEach((child, i) => (child.type === 'break' ? (children[i] = { type: 'text', value: ' ' }) : spaceBreaks(child)));
 }
+
+/**
+ * The text of inline content as the page shows it: alt text for an image, a space for a hard
+ * break. Raw HTML is shown by the page as literal text (`literal`, what claims are checked
+ * against), or is markup to leave out (`drop`, for documents read as sources).
+ */
+export function phrasingText(node: Nodes, html: 'literal' | 'drop' = 'drop'): string {
+  if (node.type === 'text' || node.type === 'inlineCode') return node.value;
+  if (node.type === 'break') return ' ';
+  if (node.type === 'image') return node.alt ?? '';
+  if (node.type === 'html') return html === 'literal' ? node.value : '';
+  if ('children' in node) return (node as Parents).children.map((c) => phrasingText(c as Nodes, html)).join('');
+  return '';
+}

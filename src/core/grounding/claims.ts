@@ -8,6 +8,7 @@
 // finds the same block in the rendered HTML by its text and marks figures at the same places.
 import type { Nodes, Parents } from 'mdast';
 import { markdownToMdast } from 'satteri';
+import { phrasingText } from '#core/markdown-text.ts';
 import { splitSentences, squash } from '#core/text-analysis.ts';
 
 export type Part = 'summary' | 'analysis';
@@ -39,7 +40,7 @@ export function extractBlocks(markdown: string | undefined, part: Part): Block[]
   const walk = (node: Nodes) => {
     if (SKIP.has(node.type)) return;
     if (BLOCK.has(node.type)) {
-      const text = squash(plainText(node));
+      const text = squash(phrasingText(node, 'literal'));
       if (text) blocks.push({ part, text, claims: splitClaims(text) });
       return;
     }
@@ -47,16 +48,6 @@ export function extractBlocks(markdown: string | undefined, part: Part): Block[]
   };
   walk(tree);
   return blocks;
-}
-
-/** The text of inline content, as the rendered page shows it (alt text for images). */
-function plainText(node: Nodes): string {
-  if (node.type === 'text' || node.type === 'inlineCode') return node.value;
-  if (node.type === 'break') return ' ';
-  if (node.type === 'image') return node.alt ?? '';
-  if (node.type === 'html') return node.value;
-  if ('children' in node) return (node as Parents).children.map((c) => plainText(c as Nodes)).join('');
-  return '';
 }
 
 // A sentence that holds two or more " - " is a flattened list ("Market: ~90% of refining - 94% of

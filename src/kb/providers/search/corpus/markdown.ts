@@ -4,6 +4,7 @@ import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import { htmlToHast } from 'satteri';
+import { phrasingText } from '#core/markdown-text.ts';
 import { squash } from '#core/text-analysis.ts';
 import { pushBlock, type Block } from './document.ts';
 import { htmlBlocks } from './html.ts';
@@ -24,13 +25,13 @@ export function markdownBlocks(content: string): Block[] {
   const visit = (node: MdastNodes) => {
     switch (node.type) {
       case 'heading':
-        pushBlock(blocks, 'heading', phrasingText(node));
+        pushBlock(blocks, 'heading', squash(phrasingText(node)));
         return;
       case 'paragraph':
-        pushBlock(blocks, 'text', phrasingText(node));
+        pushBlock(blocks, 'text', squash(phrasingText(node)));
         return;
       case 'tableRow':
-        pushBlock(blocks, 'text', node.children.map((cell) => phrasingText(cell)).filter(Boolean).join('; '));
+        pushBlock(blocks, 'text', node.children.map((cell) => squash(phrasingText(cell))).filter(Boolean).join('; '));
         return;
       case 'html':
         for (const block of htmlBlocks(htmlToHast(node.value, { fragment: true }))) blocks.push(block);
@@ -46,13 +47,4 @@ export function markdownBlocks(content: string): Block[] {
   };
   visit(tree);
   return blocks;
-}
-
-function phrasingText(node: MdastNodes): string {
-  if (node.type === 'text' || node.type === 'inlineCode') return node.value;
-  if (node.type === 'break') return ' ';
-  if (node.type === 'image') return node.alt ?? '';
-  if (node.type === 'html' || node.type === 'footnoteReference') return '';
-  if ('children' in node) return squash((node.children as MdastNodes[]).map(phrasingText).join(''));
-  return '';
 }
