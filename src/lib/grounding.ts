@@ -12,10 +12,10 @@ import { groundSession, type Claim, type GroundingInput, type GroundingReport } 
 
 export type { Claim, GroundingReport } from '#core/grounding/index.ts';
 
-// Memoised by the session's steps array: the page, its cards and the prose plugin (which sees a
-// shallow copy of the session as its frontmatter) share one run of the check. Only the latest few
-// are kept: a build holds every session in memory, and a report for each of 10,000 would not fit
-// the memory budget (docs/performance.md).
+// Memoised by the session's steps array: the page, its cards and the prose plugin (through
+// renderProse) share one run of the check. Only the latest few are kept: a build holds every
+// session in memory, and a report for each of 10,000 would not fit the memory budget
+// (docs/performance.md).
 const cache = new LRUCache<object, { summary?: string; analysis: string; report: GroundingReport }>({ max: 64 });
 
 /** The grounding of a session, worked out once per build for the same session. */
@@ -192,16 +192,10 @@ export function planMarks(session: GroundingInput): PlannedBlock[] {
   return blocks;
 }
 
-/** What the plugin reports back (via the frontmatter): the claims it linked and figures it marked. */
+/** What the plugin records as it renders the prose: the claims it linked and figures it marked. */
 export interface GroundingPlaced {
   claims: number[];
   marks: number;
-}
-
-export function readPlaced(value: unknown): GroundingPlaced {
-  const v = value as Partial<GroundingPlaced> | undefined;
-  const claims = Array.isArray(v?.claims) ? v.claims.filter((n): n is number => Number.isSafeInteger(n) && n >= 0) : [];
-  return { claims, marks: typeof v?.marks === 'number' ? v.marks : 0 };
 }
 
 /** "supported" in one line, as the page says it. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import matter from 'gray-matter';
-import { mdxToJs } from 'satteri';
-import { sessionToMdx } from '#kb/store/mdx.ts';
+import { markdownToHtml } from 'satteri';
 import type { Session } from '#core/session.ts';
+import type { CitationMap, CitePlace } from '#lib/citations.ts';
 import { citationLinks } from './citations.ts';
+import { renderProse } from './render.ts';
 
 function session(summary: string, analysis: string, results = 3): Session {
   return {
@@ -22,19 +22,25 @@ function session(summary: string, analysis: string, results = 3): Session {
   } as Session;
 }
 
-/** Compiles a session file the way Astro's MDX pipeline does, with the plugin. */
-async function compile(s: Session) {
-  const file = sessionToMdx(s);
-  const { data, content } = matter(file);
-  const astro = { frontmatter: data as Record<string, unknown>, headings: [], localImagePaths: new Set<string>(), remoteImagePaths: new Set<string>() };
-  const out = await mdxToJs(content, { hastPlugins: [citationLinks], data: { astro }, jsxImportSource: 'astro', elementAttributeNameCase: 'html' });
-  const links = [...out.code.matchAll(/href: "(#[^"]*)",\s*id: "([^"]*)"/g)].map((m) => [m[1], m[2]]);
-  return { code: out.code, links, report: astro.frontmatter.kbCitations as Record<string, Array<{ id: string; part?: string }>> };
+const linksIn = (html: string) => [...html.matchAll(/<a href="(#[^"]*)" id="([^"]*)"/g)].map((m) => [m[1], m[2]]);
+
+/** Renders each part with the plugin alone, sharing one map across the parts as renderProse does. */
+function render(parts: Partial<Record<CitePlace['part'], string>>, resultCount: number) {
+  const places: CitationMap = new Map();
+  let html = '';
+  for (const part of ['summary', 'analysis'] as const) {
+    const markdown = parts[part];
+    if (markdown === undefined) continue;
+    const result = markdownToHtml(markdown, { hastPlugins: [citationLinks({ resultCount, part, places })] });
+    if (result instanceof Promise) throw new Error('the plugin is synchronous');
+    html += result.html;
+  }
+  return { html, links: linksIn(html), report: Object.fromEntries(places) };
 }
 
 describe('citation links (render-time hast plugin)', () => {
-  it('links each valid [n] to its source card with a unique id, and reports where it is cited', async () => {
-    const { links, report } = await compile(session('Summary cites [1] and [3].', '## Findings\n\n- A [1], B [2, 3].\n- C [4] and [0] point at nothing.'));
+  it('links each valid [n] to its source card with a unique id, and reports where it is cited', () => {
+    const { links, report } = render({ summary: 'Summary cites [1] and [3].', analysis: '## Findings\n\n- A [1], B [2, 3].\n- C [4] and [0] point at nothing.' }, 3);
     expect(links).toEqual([
       ['#kb-source-1', 'kb-cite-1-1'],
       ['#kb-source-3', 'kb-cite-3-1'],
@@ -49,25 +55,39 @@ describe('citation links (render-time hast plugin)', () => {
     });
   });
 
-  it('counts results with no url (partial records) too', async () => {
-    const { links } = await compile(session('', 'The cut record [3].'));
-    expect(links).toEqual([['#kb-source-3', 'kb-cite-3-1']]);
+  it('counts results with no url (partial records) too', () => {
+    const { html, citations } = renderProse(session('', 'The cut record [3].'), { citations: true });
+    expect(linksIn(html)).toEqual([['#kb-source-3', 'kb-cite-3-1']]);
+    expect(citations).toEqual(new Map([[3, [{ id: 'kb-cite-3-1', part: 'analysis' }]]]));
   });
 
-  it('leaves citations in code and inside links as text, and hostile text stays text', async () => {
-    const hostile = 'Code `[1]` and\n\n```\n[2]\n```\n\n[see [1]](https://e.org/x) <a href="#kb-source-1" id="kb-cite-1-1">x</a> {1+1} <script>x()</script> [2]';
-    const { code, links } = await compile(session('', hostile));
-    // Only the last [2] is linked; the raw <a> is shown as text, never an element.
+  it('leaves citations in code and inside links as text', () => {
+    const { links } = render({ analysis: 'Code `[1]` and\n\n```\n[2]\n```\n\n[see [1]](https://e.org/x) [2]' }, 3);
     expect(links).toEqual([['#kb-source-2', 'kb-cite-2-1']]);
-    expect(code).not.toMatch(/_jsx\("script"|_components\.script/);
-    expect(code).toContain('<a href=\\"#kb-source-1\\"');
   });
 
-  it('does nothing in a document without results', async () => {
-    const { links, report } = await compile(session('[1]', '[1] [2]', 1));
-    expect(links).toEqual([['#kb-source-1', 'kb-cite-1-1'], ['#kb-source-1', 'kb-cite-1-2']]);
-    expect(report).toBeDefined();
-    const none = await mdxToJs('Text [1].\n', { hastPlugins: [citationLinks], data: { astro: { frontmatter: {}, headings: [], localImagePaths: new Set<string>(), remoteImagePaths: new Set<string>() } } });
-    expect(none.code).not.toContain('kb-source');
+  it('leaves hostile text as text, in the prose as the site renders it', () => {
+    const hostile = 'Code `[1]` and\n\n```\n[2]\n```\n\n[see [1]](https://e.org/x) <a href="#kb-source-1" id="kb-cite-1-1">x</a> {1+1} <script>x()</script> [2]';
+    const { html, citations } = renderProse(session('', hostile), { citations: true });
+    // Only the last [2] is linked; the raw <a> is shown as text, never an element.
+    expect(linksIn(html)).toEqual([['#kb-source-2', 'kb-cite-2-1']]);
+    expect(html).not.toMatch(/<script/);
+    expect(html).toContain('&lt;a href="#kb-source-1"');
+    expect([...citations.keys()]).toEqual([2]);
+  });
+
+  it('does nothing in a document without results', () => {
+    const one = render({ summary: '[1]', analysis: '[1] [2]' }, 1);
+    expect(one.links).toEqual([['#kb-source-1', 'kb-cite-1-1'], ['#kb-source-1', 'kb-cite-1-2']]);
+    expect(Object.keys(one.report)).toEqual(['1']);
+    expect(citationLinks({ resultCount: 0, part: 'analysis', places: new Map() })).toBeNull();
+    const none = render({ analysis: 'Text [1].\n' }, 0);
+    expect(none.html).not.toContain('kb-source');
+    expect(none.report).toEqual({});
+    const empty = session('', 'Text [1].');
+    empty.steps = [];
+    const site = renderProse(empty, { citations: true });
+    expect(site.html).not.toContain('kb-source');
+    expect(site.citations.size).toBe(0);
   });
 });

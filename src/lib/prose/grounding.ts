@@ -1,29 +1,23 @@
-// Render-time grounding marks for briefings: a Sätteri hast plugin, a thin adapter over
-// `planMarks` (src/lib/grounding.ts), which runs the grounding check on the session in the
-// frontmatter. It finds each planned block of prose in the HTML by its text and
+// Render-time grounding marks for briefings: a Sätteri hast plugin that renderProse
+// (src/lib/prose/render.ts) runs on each part of the prose, a thin adapter over the plan from
+// `planMarks` (src/lib/grounding.ts), which runs the grounding check on the session. It finds
+// each planned block of prose in the HTML by its text and
 //   - wraps each unsupported figure in <mark class="kb-unsupported" tabindex="0"> with the reason
 //     as its title and as a described-by tooltip, so keyboards and screen readers reach it too;
 //   - puts a small link after each supported claim to the supporting words in its source card
 //     (`#kb-ev-n-k`, highlighted by ResultCard).
-// It reports the claims it linked and the figures it marked as `kbGrounding` in the frontmatter
-// (Astro returns it as `remarkPluginFrontmatter`), so the evidence panel links only to what is
-// on the page. All text it adds is our wording and the figure as written, as text nodes and
-// attribute values that the serialiser escapes; ids and hrefs are built from integers only.
-import type { Element, ElementContent, Text } from 'hast';
-import type { HastPluginEntry, HastVisitorContext, PluginFactoryContext } from 'satteri';
-import { dense, denseWidth, planMarks, whyId, claimId, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
-import { countCitable } from '#core/citations.ts';
+// It records the claims it linked and the figures it marked in the object it is given, so the
+// evidence panel links only to what is on the page. All text it adds is our wording and the
+// figure as written, as text nodes and attribute values that the serialiser escapes; ids and
+// hrefs are built from integers only.
+import type { Element, ElementContent, Parents, Text } from 'hast';
+import type { HastPluginEntry, HastVisitorContext } from 'satteri';
+import { dense, denseWidth, whyId, claimId, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
 
 /** Elements whose text is never marked. */
 const SKIP = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp', 'mark']);
 /** Elements that hold one block of prose, as the markdown's paragraphs and table cells. */
 const BLOCKS = new Set(['p', 'li', 'td', 'th']);
-
-interface AstroData {
-  frontmatter?: Record<string, unknown>;
-}
-
-type Node = { type: string; tagName?: string; name?: string | null; children?: Node[]; attributes?: Array<{ type: string; name?: string; value?: unknown }> };
 
 interface BlockState {
   plan?: PlannedBlock;
@@ -33,37 +27,33 @@ interface BlockState {
   pending: PlannedBlock['links'];
 }
 
-export const groundingMarks: HastPluginEntry = (factory: PluginFactoryContext) => {
-  const data = factory.data as { astro?: AstroData; kbPart?: unknown };
-  const frontmatter = data.astro?.frontmatter;
-  if (!frontmatter || typeof frontmatter.analysis !== 'string' || countCitable(frontmatter.steps) === 0) return null;
-  // Rendered part by part (src/lib/prose/render.ts), the part is named in the data bag and the parts
-  // share one frontmatter object: the plan is worked out once for it, and the report adds up.
-  const given = data.kbPart === 'summary' || data.kbPart === 'analysis' ? data.kbPart : undefined;
-  let plan: PlannedBlock[];
-  try {
-    plan = planMarks(frontmatter as never);
-  } catch {
-    return null; // a frontmatter the check cannot read: the page renders without marks
-  }
-  if (!plan.some((b) => (!given || b.part === given) && (b.marks.length || b.links.length))) return null;
+export interface GroundingMarksOptions {
+  /** The session's plan, from `planMarks`: worked out once, shared by the parts. */
+  plan: readonly PlannedBlock[];
+  /** The part of the prose being rendered: only its blocks are looked for. */
+  part: PlannedBlock['part'];
+  /** Filled in: the claims linked and the figures marked. Share one across the parts, so it adds up. */
+  placed: GroundingPlaced;
+}
+
+export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): HastPluginEntry {
+  const list = plan.filter((b) => b.part === part);
+  if (!list.some((b) => b.marks.length || b.links.length)) return null;
   const used = new Set<PlannedBlock>();
-  const cursor = { summary: 0, analysis: 0 };
-  const states = new Map<unknown, BlockState>();
-  const placed = (frontmatter.kbGrounding as GroundingPlaced | undefined) ?? { claims: [], marks: 0 };
+  let cursor = 0;
+  const states = new Map<Element, BlockState>();
 
-  const blockText = (block: Node, ctx: HastVisitorContext): string =>
+  const blockText = (block: Readonly<Element>, ctx: HastVisitorContext): string =>
     block.tagName === 'li'
-      ? (block.children ?? []).map((c) => (c.type === 'element' && (c.tagName === 'ul' || c.tagName === 'ol') ? '' : c.type === 'text' ? (c as unknown as Text).value : ctx.textContent(c as never))).join('')
-      : ctx.textContent(block as never);
+      ? block.children.map((c) => (c.type === 'element' && (c.tagName === 'ul' || c.tagName === 'ol') ? '' : c.type === 'text' ? c.value : ctx.textContent(c))).join('')
+      : ctx.textContent(block);
 
-  const find = (part: 'summary' | 'analysis', key: string): PlannedBlock | undefined => {
-    const list = plan.filter((b) => b.part === part);
-    for (let i = cursor[part]; i < list.length; i++) {
+  const find = (key: string): PlannedBlock | undefined => {
+    for (let i = cursor; i < list.length; i++) {
       const b = list[i]!;
       if (used.has(b) || b.key !== key) continue;
       used.add(b);
-      cursor[part] = i + 1;
+      cursor = i + 1;
       return b;
     }
     return undefined;
@@ -73,24 +63,18 @@ export const groundingMarks: HastPluginEntry = (factory: PluginFactoryContext) =
     name: 'kb-grounding-marks',
     text(node: Readonly<Text>, ctx) {
       let skipped = false;
-      let block: Node | undefined;
-      let part: 'summary' | 'analysis' | undefined = given;
-      for (let p = ctx.parent(node) as Node | undefined; p; p = ctx.parent(p as never) as Node | undefined) {
-        if (p.type === 'element' && p.tagName) {
-          if (SKIP.has(p.tagName)) skipped = true;
-          if (!block && BLOCKS.has(p.tagName)) block = p;
-        }
-        if ((p.type === 'mdxJsxFlowElement' || p.type === 'mdxJsxTextElement') && p.name === 'section') {
-          const value = p.attributes?.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'data-kb-part')?.value;
-          if (value === 'summary' || value === 'analysis') part ??= value;
-        }
+      let block: Readonly<Element> | undefined;
+      for (let p: Readonly<Parents> | undefined = ctx.parent(node); p; p = ctx.parent(p)) {
+        if (p.type !== 'element') continue;
+        if (SKIP.has(p.tagName)) skipped = true;
+        if (!block && BLOCKS.has(p.tagName)) block = p;
       }
       // White space between elements ("\n" inside a loose list item, before its <p>) carries no
       // text and must not claim the block for the wrong element.
-      if (!block || !part || !/\S/.test(node.value)) return;
+      if (!block || !/\S/.test(node.value)) return;
       let state = states.get(block);
       if (!state) {
-        state = { plan: find(part, dense(blockText(block, ctx))), offset: 0, pending: [] };
+        state = { plan: find(dense(blockText(block, ctx))), offset: 0, pending: [] };
         states.set(block, state);
       }
       const length = dense(node.value).length;
@@ -133,11 +117,8 @@ export const groundingMarks: HastPluginEntry = (factory: PluginFactoryContext) =
       for (const l of [...pending, ...links]) placed.claims.push(l.claim);
       ctx.replaceNode(node, out);
     },
-    after() {
-      frontmatter.kbGrounding = placed;
-    },
   };
-};
+}
 
 function marker(figure: string, why: string, k: number): ElementContent[] {
   const text = `Not borne out by the sources: ${why}.`;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { htmlToHast } from 'satteri';
-import { renderProse, PROSE_PLUGINS } from './render.ts';
-import { citationLinks } from './citations.ts';
+import { renderProse } from './render.ts';
 import type { Session } from '#core/session.ts';
 import { sessionArb } from '#tests/security/properties.ts';
 
@@ -81,17 +80,23 @@ describe('renderProse', () => {
     expect(html).toContain('id="user-content-fn-1"');
   });
 
+  it('adds no links or marks unless asked', () => {
+    const { html, citations, grounding } = renderProse(session());
+    expect(html).not.toMatch(/kb-cite|kb-claim|kb-unsupported/);
+    expect(citations.size).toBe(0);
+    expect(grounding).toEqual({ claims: [], marks: 0 });
+  });
+
   it('links citations across both parts with one count per source, and reports where each is cited', () => {
-    const { html, reports } = renderProse(session(), [citationLinks]);
+    const { html, citations } = renderProse(session(), { citations: true });
     expect(html).toContain('<a href="#kb-source-1" id="kb-cite-1-1" aria-label="source 1">1</a>');
     expect(html).toContain('<a href="#kb-source-1" id="kb-cite-1-2" aria-label="source 1">1</a>');
-    expect(reports.kbCitations).toEqual({
-      1: [
-        { id: 'kb-cite-1-1', part: 'summary' },
-        { id: 'kb-cite-1-2', part: 'analysis' },
-      ],
-      2: [{ id: 'kb-cite-2-1', part: 'analysis' }],
-    });
+    expect(citations).toEqual(
+      new Map([
+        [1, [{ id: 'kb-cite-1-1', part: 'summary' }, { id: 'kb-cite-1-2', part: 'analysis' }]],
+        [2, [{ id: 'kb-cite-2-1', part: 'analysis' }]],
+      ]),
+    );
   });
 
   it('renders markdown nested thousands of levels deep without failing', () => {
@@ -102,7 +107,7 @@ describe('renderProse', () => {
   it('turns any session into HTML with no script, no event handler and no link but http(s) and in-page anchors', () => {
     fc.assert(
       fc.property(sessionArb, (s) => {
-        const { html } = renderProse(s, PROSE_PLUGINS);
+        const { html } = renderProse(s, { citations: true, grounding: true });
         for (const el of elements(htmlToHast(html) as Node)) {
           expect(['script', 'style', 'iframe', 'img', 'object', 'embed', 'form']).not.toContain(el.tagName);
           for (const key of Object.keys(el.properties ?? {})) expect(key.toLowerCase().startsWith('on')).toBe(false);

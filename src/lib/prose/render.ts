@@ -1,4 +1,4 @@
-// A briefing's prose (summary and analysis, untrusted markdown from the session's frontmatter)
+// A briefing's prose (summary and analysis, untrusted markdown from the session file)
 // rendered to HTML once per session, by Sätteri's native markdown compiler, with no MDX module
 // per page. Compiling every session as its own MDX module was most of a large site's build time
 // (see docs/performance.md); this renders 1,300 words in well under a millisecond.
@@ -11,10 +11,12 @@
 // The only markup besides markdown's own is what the plugins below build from integers and our
 // own wording. The result is what the briefing page inserts as HTML (tests/security audits that).
 import GithubSlugger from 'github-slugger';
-import { markdownToHtml, type HastPluginEntry, type HastPluginList } from 'satteri';
-import type { SatteriAstroData } from '@astrojs/markdown-satteri';
+import { markdownToHtml, type HastPluginEntry } from 'satteri';
 import type { Element, Text } from 'hast';
 import { safeHref, type Session } from '#core/session.ts';
+import { countCitable } from '#core/citations.ts';
+import type { CitationMap } from '#lib/citations.ts';
+import { planMarks, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
 import { citationLinks } from './citations.ts';
 import { groundingMarks } from './grounding.ts';
 
@@ -28,8 +30,18 @@ export interface Heading {
 export interface RenderedProse {
   html: string;
   headings: Heading[];
-  /** What the prose plugins reported (e.g. `kbCitations`), as Astro's `remarkPluginFrontmatter`. */
-  reports: Record<string, unknown>;
+  /** Per cited result number, the places in the prose that cite it (empty without `citations`). */
+  citations: CitationMap;
+  /** The claims linked to their evidence and the figures marked (none without `grounding`). */
+  grounding: GroundingPlaced;
+}
+
+/** What to add to the prose besides markdown's own markup. By default, nothing. */
+export interface ProseOptions {
+  /** Link each `[n]` to its source card (src/lib/prose/citations.ts). */
+  citations?: boolean;
+  /** Mark unsupported figures and link supported claims to their evidence (src/lib/prose/grounding.ts). */
+  grounding?: boolean;
 }
 
 type Part = 'summary' | 'analysis';
@@ -37,26 +49,30 @@ type Part = 'summary' | 'analysis';
 /** Bump when the output for the same session changes, so cached pages are rendered again. */
 export const PROSE_VERSION = 1;
 
-/** What the site runs on every briefing's prose: citation links, then grounding marks. */
-export const PROSE_PLUGINS: HastPluginList = [citationLinks, groundingMarks];
-
 /**
  * Renders the summary (top heading at h3, below the page's "Executive summary" h2) and the
- * analysis (top heading at h2), each in its `<section data-kb-part>`. `plugins` run after the
- * safety pass and see the session as `data.astro.frontmatter`, as they would in Astro's MDX.
+ * analysis (top heading at h2), each in its `<section data-kb-part>`. The plugins the options ask
+ * for run after the safety pass: citation links, then grounding marks.
  */
-export function renderProse(session: Session, plugins: HastPluginList = []): RenderedProse {
-  const frontmatter: Record<string, unknown> = { ...session };
+export function renderProse(session: Session, options: ProseOptions = {}): RenderedProse {
   const slugger = new GithubSlugger();
   const headings: Heading[] = [];
   const parts: string[] = [];
+  const citations: CitationMap = new Map();
+  const grounding: GroundingPlaced = { claims: [], marks: 0 };
+  const resultCount = countCitable(session.steps);
+  // The grounding check runs once for the session, not once per part.
+  const plan = options.grounding && resultCount > 0 ? groundingPlan(session) : undefined;
   const render = (part: Part, markdown: string, top: number) => {
     const result = markdownToHtml(markdown, {
       // No frontmatter: a summary that starts with `---` lines is text to show, not metadata.
       features: { frontmatter: false, gfm: { footnotes: { clobberPrefix: part === 'summary' ? 'user-content-summary-' : 'user-content-' } } },
-      hastPlugins: [placeHeadings(slugger, headings, part, top), safeTree(), ...plugins],
-      // Plugins written for Astro's MDX read the session here, as its frontmatter.
-      data: { astro: { frontmatter } as unknown as SatteriAstroData, kbPart: part },
+      hastPlugins: [
+        placeHeadings(slugger, headings, part, top),
+        safeTree(),
+        options.citations && citationLinks({ resultCount, part, places: citations }),
+        plan && groundingMarks({ plan, part, placed: grounding }),
+      ],
     });
     // Every plugin here is synchronous, so the result is too; a Promise would mean one is not.
     if (result instanceof Promise) throw new Error('renderProse: a prose plugin is asynchronous; make it synchronous');
@@ -65,9 +81,16 @@ export function renderProse(session: Session, plugins: HastPluginList = []): Ren
   };
   if (session.summary?.trim()) render('summary', session.summary, 3);
   render('analysis', session.analysis, 2);
-  const { summary: _s, analysis: _a, ...sessionFields } = session;
-  const reports = Object.fromEntries(Object.entries(frontmatter).filter(([key]) => !(key in sessionFields) && key !== 'summary' && key !== 'analysis'));
-  return { html: parts.join(''), headings, reports };
+  return { html: parts.join(''), headings, citations, grounding };
+}
+
+/** The grounding plan, or none for a session the check cannot read: the page renders without marks. */
+function groundingPlan(session: Session): PlannedBlock[] | undefined {
+  try {
+    return planMarks(session);
+  } catch {
+    return undefined;
+  }
 }
 
 const text = (value: string): Text => ({ type: 'text', value });
