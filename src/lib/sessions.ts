@@ -6,6 +6,7 @@
 // the sessions `kb build` validated in this process, or read here when Astro runs on its own.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { siteContentDir } from '#kb/config/env.ts';
 import { loadCatalog, readSession, takeHandOff, type SessionMeta } from '#kb/store/catalog.ts';
 import type { Session, Step } from '#core/session.ts';
 import { sessionHref, queryHref } from './url.ts';
@@ -49,7 +50,7 @@ export function allBriefings(): Promise<Briefing[]> {
 }
 
 /** The content folder the site is built from (`kb build` sets KB_CONTENT_DIR). */
-export const contentDir = () => path.resolve(process.env.KB_CONTENT_DIR ?? 'content');
+export const contentDir = () => siteContentDir();
 
 async function load(): Promise<Briefing[]> {
   const dir = contentDir();

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
+import { setSiteContentDir } from '#kb/config/env.ts';
 import { handOff, loadCatalog } from '#kb/store/catalog.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
@@ -46,8 +47,8 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     retries: { forever: true, minTimeout: 250, maxTimeout: 2_000 },
   });
   try {
-    // src/content.config.ts reads this: the collection is loaded from the chosen content folder.
-    process.env.KB_CONTENT_DIR = content;
+    // The site (src/lib/sessions.ts, the pagefind integration) reads this: the collection is loaded from the chosen content folder.
+    setSiteContentDir(content);
     // Vite treats these as its own import.meta.env values; inherited from a parent tool (Vitest
     // sets BASE_URL=/) they would override the configured base path in every link.
     for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];

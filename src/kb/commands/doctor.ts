@@ -3,9 +3,9 @@
 // none: endpoints are checked for reachability only, so the check costs nothing.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { providerSettings, type Env } from '#kb/config/env.ts';
 import { loadConfig } from '#kb/config/queries.ts';
-import { SEARCH_ENV } from '#kb/providers/search/index.ts';
-import { ANTHROPIC_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL } from '#kb/providers/llm/index.ts';
+import { PROVIDERS } from '#kb/providers/registry.ts';
 
 export interface Check {
   ok: boolean;
@@ -13,18 +13,7 @@ export interface Check {
   detail: string;
 }
 
-/** Per HTTP provider: the key variable (if any), the base variable and its default. */
-const HTTP_PROVIDERS: Record<string, { key?: string; base: string; defaultBase?: string }> = {
-  tavily: SEARCH_ENV.tavily,
-  brave: SEARCH_ENV.brave,
-  serper: SEARCH_ENV.serper,
-  searxng: { base: SEARCH_ENV.searxng.base },
-  // An OpenAI-compatible local server (Ollama, llama.cpp) needs no key; api.openai.com does.
-  openai: { key: 'OPENAI_API_KEY', base: 'OPENAI_BASE_URL', defaultBase: OPENAI_DEFAULT_BASE_URL },
-  anthropic: { key: 'ANTHROPIC_API_KEY', base: 'ANTHROPIC_BASE_URL', defaultBase: ANTHROPIC_DEFAULT_BASE_URL },
-};
-
-export async function doctor(contentDir: string, env: NodeJS.ProcessEnv, timeoutMs = 5_000): Promise<Check[]> {
+export async function doctor(contentDir: string, env: Env, timeoutMs = 5_000): Promise<Check[]> {
   const checks: Check[] = [];
   const isDir = await stat(contentDir).then((s) => s.isDirectory(), () => false);
   checks.push({ ok: isDir, what: 'content folder', detail: isDir ? path.resolve(contentDir) : `${contentDir} does not exist` });
@@ -51,21 +40,25 @@ export async function doctor(contentDir: string, env: NodeJS.ProcessEnv, timeout
   }
   if (inUse.has('extractive')) checks.push({ ok: true, what: 'analyst: extractive', detail: 'offline, no key needed' });
 
-  for (const [name, spec] of Object.entries(HTTP_PROVIDERS)) {
-    const keySet = !!(spec.key && env[spec.key]?.trim());
+  // Every HTTP provider in the registry: those in use are checked, the others only mentioned.
+  for (const provider of PROVIDERS) {
+    if (provider.offline) continue;
+    const { name, env: vars, needsKey } = provider;
+    const settings = providerSettings(env, vars);
+    const keySet = !!settings.key;
     if (!inUse.has(name)) {
       // Keys never switch a provider on; say so, so nobody wonders why a key is not used.
-      if (keySet) checks.push({ ok: true, what: name, detail: `${spec.key} is set, but no query uses ${name} (choose it with the config or KB_*_PROVIDER)` });
+      if (keySet) checks.push({ ok: true, what: name, detail: `${vars.key} is set, but no query uses ${name} (choose it with the config or KB_*_PROVIDER)` });
       continue;
     }
-    const base = env[spec.base]?.trim() || spec.defaultBase;
+    const base = settings.base ?? vars.defaultBase;
     if (!base) {
-      checks.push({ ok: false, what: name, detail: `${spec.base} is not set` });
+      checks.push({ ok: false, what: name, detail: `${vars.base} is not set` });
       continue;
     }
-    const keyNeeded = !!spec.key && !(name === 'openai' && base !== OPENAI_DEFAULT_BASE_URL);
-    if (keyNeeded && !keySet) checks.push({ ok: false, what: `${name} key`, detail: `${spec.key} is not set` });
-    else if (spec.key) checks.push({ ok: true, what: `${name} key`, detail: keySet ? `${spec.key} is set` : 'not needed for this server' });
+    const keyNeeded = needsKey === 'always' || (needsKey === 'at-default-base' && base === vars.defaultBase);
+    if (keyNeeded && !keySet) checks.push({ ok: false, what: `${name} key`, detail: `${vars.key} is not set` });
+    else if (vars.key) checks.push({ ok: true, what: `${name} key`, detail: keySet ? `${vars.key} is set` : 'not needed for this server' });
     checks.push(await reachable(name, base, timeoutMs));
   }
   return checks;

@@ -11,8 +11,7 @@ import { startSessionWriter } from '#kb/store/write-worker.ts';
 import { acquireContentLock } from '#kb/store/lock.ts';
 import { appendRunLog } from '#kb/store/runlog.ts';
 import { RunFailure, runQuery, type RunEvent, type Stages } from '#kb/pipeline/run.ts';
-import { createSearchProvider } from '#kb/providers/search/index.ts';
-import { createLlmProvider } from '#kb/providers/llm/index.ts';
+import { createLlmProvider, createSearchProvider, isLlmApi } from '#kb/providers/registry.ts';
 import type { LlmProvider, SearchProvider } from '#kb/providers/types.ts';
 import { rulePlanner } from '#kb/pipeline/planners/rule.ts';
 import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
@@ -236,7 +235,8 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
       search = createSearchProvider(query.search, env, { contentDir: options.contentDir, http: { ...http, gate: limitFor(`search:${query.search}`) } });
       searches.set(query.search, search);
     }
-    if (query.llm === 'extractive') {
+    // The offline analyst is no model provider: the pipeline's rule planner and extractive analyst run.
+    if (!isLlmApi(query.llm)) {
       return { search: await search, planner: rulePlanner, analyst: extractiveAnalyst, providers: { search: query.search, llm: 'extractive', planner: rulePlanner.name } };
     }
     const key = `${query.llm}:${query.model ?? ''}`;

@@ -5,11 +5,8 @@ import { CronExpressionParser } from 'cron-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'astro/zod';
 import { explainIssues, fieldName, offsetOf } from '#core/explain.ts';
-
-export const SEARCH_PROVIDERS = ['corpus', 'tavily', 'brave', 'searxng', 'serper'] as const;
-export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
-export type SearchProviderName = (typeof SEARCH_PROVIDERS)[number];
-export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+import { LLM_PROVIDERS, SEARCH_PROVIDERS, type LlmProviderName, type SearchProviderName } from '#kb/providers/registry.ts';
+import { KB_VARS, providerOverrides, type Env } from './env.ts';
 
 const INTERVAL = /^(\d+)\s*(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
@@ -101,7 +98,7 @@ export const configPath = (contentDir: string) => path.join(contentDir, 'queries
  * Reads and validates queries.yaml. Every problem is reported as `file:line:col: field: what`,
  * and nothing runs while any remains. Returns undefined when the file does not exist.
  */
-export async function loadConfig(contentDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config | undefined> {
+export async function loadConfig(contentDir: string, env: Env = process.env): Promise<Config | undefined> {
   const file = configPath(contentDir);
   let text: string;
   try {
@@ -113,7 +110,7 @@ export async function loadConfig(contentDir: string, env: NodeJS.ProcessEnv = pr
   return parseConfig(text, file, env);
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
+export function parseConfig(text: string, file: string, env: Env = {}): Config {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -151,11 +148,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return resolve(parsed.data, file, env);
 }
 
-function resolve(config: ConfigFile, file: string, env: NodeJS.ProcessEnv): Config {
+function resolve(config: ConfigFile, file: string, env: Env): Config {
   const d = config.defaults;
-  const search = envChoice(env, 'KB_SEARCH_PROVIDER', SEARCH_PROVIDERS);
-  const llm = envChoice(env, 'KB_LLM_PROVIDER', LLM_PROVIDERS);
-  const model = env.KB_LLM_MODEL?.trim() || undefined;
+  const overrides = providerOverrides(env);
+  const search = envChoice(KB_VARS.search, overrides.search, SEARCH_PROVIDERS);
+  const llm = envChoice(KB_VARS.llm, overrides.llm, LLM_PROVIDERS);
+  const model = overrides.model;
   return {
     file,
     concurrency: d.concurrency ?? 8,
@@ -175,8 +173,8 @@ function resolve(config: ConfigFile, file: string, env: NodeJS.ProcessEnv): Conf
   };
 }
 
-function envChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
-  const value = env[name]?.trim();
+/** An environment override of a provider, checked against the registry's names. */
+function envChoice<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (!value) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name}="${value}" is not one of: ${allowed.join(', ')}. Set it to one of those, or unset it to use queries.yaml's choice.`);
   return value as T;

@@ -47,6 +47,19 @@ export interface LlmProvider {
   complete(request: CompletionRequest): Promise<Completion>;
 }
 
+/**
+ * The environment variables an HTTP provider reads, as its module declares them (its `ENV`); the
+ * registry lists them for config, `kb doctor` and the docs test.
+ */
+export interface ProviderEnv {
+  /** The API key variable; absent for providers that need no key. */
+  key?: string;
+  /** The base-URL variable. */
+  base: string;
+  /** Used when the base-URL variable is unset; absent when the user must choose (SearXNG). */
+  defaultBase?: string;
+}
+
 /** A provider failed in a way retrying will not fix (bad key, bad request, bad answer). */
 export class ProviderError extends Error {
   readonly provider: string;

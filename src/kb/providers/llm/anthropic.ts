@@ -2,9 +2,10 @@
 // `system` field (there is no system role), `max_tokens` is required, and structured output is a
 // forced tool call whose `input` is the JSON.
 import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type ProviderEnv, type Usage } from '#kb/providers/types.ts';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+export const ENV = { key: 'ANTHROPIC_API_KEY', base: 'ANTHROPIC_BASE_URL', defaultBase: ANTHROPIC_DEFAULT_BASE_URL } as const satisfies ProviderEnv;
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
@@ -25,7 +26,7 @@ export function createAnthropicMessages(options: AnthropicMessagesOptions): LlmP
   const apiKey = options.apiKey?.trim() || undefined;
   const model = options.model?.trim();
   if (!model) throw new ProviderError(NAME, 'no model given (set KB_LLM_MODEL or `model:` in content/queries.yaml)');
-  if (official && !apiKey) throw new ProviderError(NAME, 'no API key. Set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a compatible server that needs none)');
+  if (official && !apiKey) throw new ProviderError(NAME, `no API key. Set ${ENV.key} (or ${ENV.base} for a compatible server that needs none)`);
 
   return {
     name: NAME,
@@ -126,7 +127,7 @@ function isAnthropicHost(base: string): boolean {
   try {
     return new URL(base).hostname === 'api.anthropic.com';
   } catch {
-    throw new ProviderError(NAME, `ANTHROPIC_BASE_URL is not a URL: ${excerpt(base)}`);
+    throw new ProviderError(NAME, `${ENV.base} is not a URL: ${excerpt(base)}`);
   }
 }
 

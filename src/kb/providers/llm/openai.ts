@@ -2,9 +2,11 @@
 // OpenAI itself and by local servers (Ollama, llama.cpp's llama-server, vLLM, LM Studio), so one
 // provider covers them all; only the base URL and whether a key is needed differ.
 import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type ProviderEnv, type Usage } from '#kb/providers/types.ts';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export const ENV = { key: 'OPENAI_API_KEY', base: 'OPENAI_BASE_URL', defaultBase: OPENAI_DEFAULT_BASE_URL } as const satisfies ProviderEnv;
 
 export interface OpenAiChatOptions {
   /** Sent as `Authorization: Bearer …`. Local servers need none. */
@@ -28,7 +30,7 @@ export function createOpenAiChat(options: OpenAiChatOptions): LlmProvider {
   if (official && !apiKey) {
     throw new ProviderError(
       NAME,
-      `no API key. Set OPENAI_API_KEY, or point OPENAI_BASE_URL at a local OpenAI-compatible server (Ollama: http://localhost:11434/v1)`,
+      `no API key. Set ${ENV.key}, or point ${ENV.base} at a local OpenAI-compatible server (Ollama: http://localhost:11434/v1)`,
     );
   }
 
@@ -127,7 +129,7 @@ function readUsage(usage: unknown): Usage | undefined {
 /** A local server that cannot be reached is usually one that is not running: say so. */
 function withHint(error: unknown, base: string, official: boolean): unknown {
   if (!official && error instanceof HttpError && error.status === undefined && /cannot reach/.test(error.message)) {
-    error.message += ` — is the OpenAI-compatible server running at ${base}? (OPENAI_BASE_URL)`;
+    error.message += ` — is the OpenAI-compatible server running at ${base}? (${ENV.base})`;
   }
   if (!official && error instanceof HttpError && error.status === 404) {
     error.message += ` — check the model name (KB_LLM_MODEL) is one the server at ${base} has (for Ollama: \`ollama pull <model>\`)`;
@@ -143,7 +145,7 @@ function isOpenAiHost(base: string): boolean {
   try {
     return new URL(base).hostname === 'api.openai.com';
   } catch {
-    throw new ProviderError(NAME, `OPENAI_BASE_URL is not a URL: ${excerpt(base)}`);
+    throw new ProviderError(NAME, `${ENV.base} is not a URL: ${excerpt(base)}`);
   }
 }
 

@@ -4,8 +4,8 @@
 // Errors come as {type: "ErrorResponse", error: {status, code, detail}}; a bad key is a 422.
 import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
 import type { Result } from '#core/session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
-import { clampCount, describeAnswer, isRecord, normaliseDate, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
+import { ProviderError, type ProviderEnv, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
+import { clampCount, describeAnswer, isRecord, normaliseDate, requestOptions, requireKey, resolveBase, toResult, toResults } from './common.ts';
 
 export const ENV = { key: 'BRAVE_API_KEY', base: 'BRAVE_BASE_URL', defaultBase: 'https://api.search.brave.com' } as const satisfies ProviderEnv;
 

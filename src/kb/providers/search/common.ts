@@ -3,17 +3,7 @@
 import { decodeHTMLStrict } from 'entities';
 import type { HttpOptions } from '#kb/providers/http.ts';
 import { Result } from '#core/session.ts';
-import { ProviderError } from '#kb/providers/types.ts';
-
-/** How a provider module names its environment variables, for the config layer. */
-export interface ProviderEnv {
-  /** The API key variable; absent for providers that need no key. */
-  key?: string;
-  /** The base-URL variable. */
-  base: string;
-  /** Used when the base-URL variable is unset; absent when the user must choose (SearXNG). */
-  defaultBase?: string;
-}
+import { ProviderError, type ProviderEnv } from '#kb/providers/types.ts';
 
 /** The key, trimmed; a missing or blank key is a clear error naming the variable to set. */
 export function requireKey(provider: string, apiKey: string | undefined, env: ProviderEnv): string {

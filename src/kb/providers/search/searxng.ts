@@ -3,8 +3,8 @@
 // is not enabled (`search.formats` in settings.yml) and 429 when its bot limiter blocks a client.
 import { fetchJson, HttpError, type HttpOptions } from '#kb/providers/http.ts';
 import type { Result } from '#core/session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
-import { describeAnswer, isRecord, requestOptions, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
+import { ProviderError, type ProviderEnv, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
+import { describeAnswer, isRecord, requestOptions, resolveBase, toResult, toResults } from './common.ts';
 
 export const ENV = { base: 'SEARXNG_URL' } as const satisfies ProviderEnv;
 

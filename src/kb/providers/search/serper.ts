@@ -3,8 +3,8 @@
 // "Mar 5, 2024" or "3 days ago"). Errors come as {message, statusCode}; a bad key is a 403.
 import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
 import type { Result } from '#core/session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
-import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
+import { ProviderError, type ProviderEnv, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
+import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults } from './common.ts';
 
 export const ENV = { key: 'SERPER_API_KEY', base: 'SERPER_BASE_URL', defaultBase: 'https://google.serper.dev' } as const satisfies ProviderEnv;
 

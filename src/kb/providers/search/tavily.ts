@@ -3,8 +3,8 @@
 // score and (for news) published_date. Errors come as {detail: {error}}.
 import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
 import type { Result } from '#core/session.ts';
-import { ProviderError, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
-import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults, type ProviderEnv } from './common.ts';
+import { ProviderError, type ProviderEnv, type SearchOptions, type SearchProvider } from '#kb/providers/types.ts';
+import { clampCount, describeAnswer, isRecord, requestOptions, requireKey, resolveBase, toResult, toResults } from './common.ts';
 
 export const ENV = { key: 'TAVILY_API_KEY', base: 'TAVILY_BASE_URL', defaultBase: 'https://api.tavily.com' } as const satisfies ProviderEnv;
 

@@ -1,0 +1,45 @@
+// The one place that reads kb's environment variables: the content folder the site is built from,
+// the provider choices that override queries.yaml, and each provider's key and base URL (which
+// variables those are is the provider registry's business). Everything else is handed an `env`
+// and asks here, so a variable's name and its blank-means-unset rule live in one spot.
+// Keys leave this module only towards the provider that sends them: nothing here logs or stores
+// a value, and neither may a caller.
+import path from 'node:path';
+import type { ProviderEnv } from '#kb/providers/types.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** kb's own variables (providers' variables are in the registry). */
+export const KB_VARS = {
+  /** Set by `kb build` for the Astro build it starts; the site reads its sessions from there. */
+  contentDir: 'KB_CONTENT_DIR',
+  search: 'KB_SEARCH_PROVIDER',
+  llm: 'KB_LLM_PROVIDER',
+  model: 'KB_LLM_MODEL',
+} as const;
+
+/** A variable's value, trimmed; blank counts as unset, so `FOO=` in a CI file means no FOO. */
+export function readVar(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+/** The content folder the site is built from: KB_CONTENT_DIR (set by `kb build`), else ./content. */
+export function siteContentDir(env: Env = process.env): string {
+  return path.resolve(env[KB_VARS.contentDir] ?? 'content');
+}
+
+/** Points the site build in this process at a content folder (`kb build`, before Astro starts). */
+export function setSiteContentDir(dir: string): void {
+  process.env[KB_VARS.contentDir] = dir;
+}
+
+/** The provider choices the environment makes for every query, as written (config validates them). */
+export function providerOverrides(env: Env): { search?: string; llm?: string; model?: string } {
+  return { search: readVar(env, KB_VARS.search), llm: readVar(env, KB_VARS.llm), model: readVar(env, KB_VARS.model) };
+}
+
+/** A provider's key and base URL from the variables it declares; unset ones are undefined. */
+export function providerSettings(env: Env, vars: ProviderEnv | undefined): { key?: string; base?: string } {
+  if (!vars) return {};
+  return { key: vars.key ? readVar(env, vars.key) : undefined, base: readVar(env, vars.base) };
+}
