@@ -1,8 +1,7 @@
 // The `kb` command: parses the arguments and hands each subcommand to its module in
 // src/kb/commands/ (one per command, loaded when used, so `kb list` never loads Astro).
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatError, noExtraArgs, requireContentDir, table, utc, UsageError, type Options, type Print } from './commands/cli-kit.ts';
+import { formatError, noExtraArgs, UsageError, type Options, type Print } from './commands/cli-kit.ts';
 
 export { UsageError };
 
@@ -33,14 +32,6 @@ Options:
   --verbose      show full errors and the Astro build log
   --help         show this help`;
 
-interface RunCommandOptions extends Options {
-  only?: string[];
-  force: boolean;
-  dryRun: boolean;
-  cache: boolean;
-  json: boolean;
-  shard?: string;
-}
 
 export async function main(argv: string[], print: Print = console.log, printError: Print = console.error): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -72,14 +63,14 @@ export async function main(argv: string[], print: Print = console.log, printErro
     switch (command) {
       case 'run':
         noExtraArgs('run', args);
-        return await runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard }, print, printError);
+        return await (await import('./commands/run.ts')).runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard }, print, printError);
       case 'doctor':
         noExtraArgs('doctor', args);
-        return await doctorCommand(options, print);
+        return await (await import('./commands/doctor.ts')).doctorCommand(options, print);
       case 'import':
         return await (await import('./commands/import.ts')).importCommand(args, options, print, printError);
       case 'build':
-        return await buildCommand(args, options, print);
+        return await (await import('./commands/build.ts')).buildCommand(args, options, print);
       case 'list':
         return await (await import('./commands/list.ts')).listCommand(args, options, print);
       case 'verify':
@@ -95,42 +86,4 @@ export async function main(argv: string[], print: Print = console.log, printErro
     printError(`kb: ${formatError(error, verbose)}`);
     return 1;
   }
-}
-
-async function buildCommand(args: string[], options: Options, print: Print) {
-  noExtraArgs('build', args);
-  await requireContentDir(options.content);
-  const started = performance.now();
-  const { buildSite } = await import('./commands/build.ts');
-  const { sessions, outDir } = await buildSite({ contentDir: options.content, outDir: options.out, verbose: options.verbose });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  print(`built ${sessions} briefing(s) into ${path.relative(process.cwd(), outDir) || outDir} in ${seconds}s`);
-  return 0;
-}
-
-async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {
-  const { runDue } = await import('./commands/run.ts');
-  const { createProgress } = await import('./commands/progress.ts');
-  // With --json, stdout carries only the summary; progress goes to stderr.
-  const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
-  // A bad --shard is refused before any work starts.
-  const shard = options.shard === undefined ? undefined : (await import('./store/shards.ts')).parseShard(options.shard);
-  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard });
-  if (options.json) {
-    print(JSON.stringify(summary, null, 2));
-  } else {
-    const rows = summary.outcomes.map((o) => [o.id, o.outcome, o.outcome === 'not-due' ? `next due ${o.nextDue ? utc(o.nextDue) : 'now'}` : (o.session ?? o.error ?? ''), o.providers]);
-    print(table(['query', 'outcome', 'detail', 'providers'], rows));
-    const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
-    const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
-    if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
-  }
-  return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
-}
-
-async function doctorCommand(options: Options, print: Print) {
-  const { doctor } = await import('./commands/doctor.ts');
-  const checks = await doctor(options.content, process.env);
-  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}`);
-  return checks.every((c) => c.ok) ? 0 : 1;
 }

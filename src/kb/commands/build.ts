@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { setSiteContentDir } from '#kb/config/env.ts';
 import { handOff, loadCatalog } from '#kb/store/catalog.ts';
+import { noExtraArgs, requireContentDir, type Options, type Print } from './cli-kit.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,7 +48,7 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     retries: { forever: true, minTimeout: 250, maxTimeout: 2_000 },
   });
   try {
-    // The site (src/lib/sessions.ts, the pagefind integration) reads this: the collection is loaded from the chosen content folder.
+    // The site's pages and the search integration read the sessions from this folder.
     setSiteContentDir(content);
     // Vite treats these as its own import.meta.env values; inherited from a parent tool (Vitest
     // sets BASE_URL=/) they would override the configured base path in every link.
@@ -67,4 +68,15 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     await release();
   }
   return { sessions: catalog.entries.length, outDir: out };
+}
+
+/** `kb build`: the site and its search index from the sessions that exist, and how long it took. */
+export async function buildCommand(args: string[], options: Options, print: Print) {
+  noExtraArgs('build', args);
+  await requireContentDir(options.content);
+  const started = performance.now();
+  const { sessions, outDir } = await buildSite({ contentDir: options.content, outDir: options.out, verbose: options.verbose });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  print(`built ${sessions} briefing(s) into ${path.relative(process.cwd(), outDir) || outDir} in ${seconds}s`);
+  return 0;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { providerSettings, type Env } from '#kb/config/env.ts';
 import { loadConfig } from '#kb/config/queries.ts';
 import { PROVIDERS } from '#kb/providers/registry.ts';
+import type { Options, Print } from './cli-kit.ts';
 
 export interface Check {
   ok: boolean;
@@ -84,4 +85,11 @@ function safeOrigin(url: string): string {
   } catch {
     return 'the configured URL';
   }
+}
+
+/** `kb doctor`: one line per check; 1 if any failed. */
+export async function doctorCommand(options: Options, print: Print) {
+  const checks = await doctor(options.content, process.env);
+  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.what}: ${c.detail}`);
+  return checks.every((c) => c.ok) ? 0 : 1;
 }

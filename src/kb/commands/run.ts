@@ -19,7 +19,9 @@ import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
 import { lastSuccessByQuery, type Session } from '#core/session.ts';
 import { appendRunRecord, runRecordOf } from '#kb/store/runlog.ts';
-import { formatShard, inShard, type Shard } from '#kb/store/shards.ts';
+import { formatShard, inShard, parseShard, type Shard } from '#kb/store/shards.ts';
+import { table, utc, type Options, type Print } from './cli-kit.ts';
+import { createProgress } from './progress.ts';
 
 export interface RunOptions {
   contentDir: string;
@@ -248,4 +250,32 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
     const planner = createModelPlanner(llm);
     return { search: await search, planner, analyst: createModelAnalyst(llm), providers: { search: query.search, llm: query.llm, model: llm.model, planner: planner.name } };
   };
+}
+
+export interface RunCommandOptions extends Options {
+  only?: string[];
+  force: boolean;
+  dryRun: boolean;
+  cache: boolean;
+  json: boolean;
+  shard?: string;
+}
+
+/** `kb run`: runs what is due, shows progress, prints the outcomes (or JSON); 1 if any query failed. */
+export async function runCommand(options: RunCommandOptions, print: Print, printError: Print) {
+  // With --json, stdout carries only the summary; progress goes to stderr.
+  const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
+  // A bad --shard is refused before any work starts.
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard });
+  if (options.json) {
+    print(JSON.stringify(summary, null, 2));
+  } else {
+    const rows = summary.outcomes.map((o) => [o.id, o.outcome, o.outcome === 'not-due' ? `next due ${o.nextDue ? utc(o.nextDue) : 'now'}` : (o.session ?? o.error ?? ''), o.providers]);
+    print(table(['query', 'outcome', 'detail', 'providers'], rows));
+    const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
+    const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
+    if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
+  }
+  return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
 }
