@@ -8,6 +8,28 @@ import { explainIssues, issueLine, knownKeysIn } from './explain.ts';
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
+const count = z.number().int().nonnegative();
+
+/** A passage of a page that was read, kept as evidence: the quote and where in the page it is. */
+export const Passage = z.strictObject({
+  text: z.string(),
+  /** The nearest heading, or the paragraph's place, e.g. "Net import reliance" or "paragraph 4". */
+  where: z.string().optional(),
+  /** How well it answers the question and the step's sub-query (0–1; higher is better). */
+  score: z.number().min(0).max(1).optional(),
+});
+
+/** What became of opening a result's page. */
+export const ReadRecord = z.strictObject({
+  /** `read`: the page's text was used; `snippet`: only the search snippet (the note says why); `skipped`: not opened (budget, or not among the best results). */
+  status: z.enum(['read', 'snippet', 'skipped']),
+  /** What was read: a web page, a PDF, plain text, or text the search provider returned with the result. */
+  kind: z.enum(['html', 'pdf', 'text', 'provided']).optional(),
+  /** Characters of main text extracted. */
+  chars: count.optional(),
+  note: z.string().optional(),
+});
+
 export const Result = z.strictObject({
   title: z.string(),
   /** Missing only when an export was cut off before the record's url arrived. */
@@ -19,6 +41,10 @@ export const Result = z.strictObject({
   publishedAt: z.string().optional(),
   /** The record was cut off mid-way in the source; the fields present are all that arrived. */
   partial: z.boolean().optional(),
+  /** Whether its page was opened and read (schema version 2). */
+  read: ReadRecord.optional(),
+  /** The best passages of its page for this question, best first (schema version 2). */
+  passages: z.array(Passage).max(12).optional(),
 });
 
 export const Step = z.strictObject({
@@ -32,6 +58,10 @@ export const Step = z.strictObject({
   error: z.string().optional(),
   /** A plain-words explanation for readers, e.g. why the step is empty. */
   note: z.string().optional(),
+  /** The research round that asked it, from 1 (schema version 2). */
+  round: z.number().int().min(1).optional(),
+  /** Why this sub-query was asked, e.g. a gap the first round left or a lead a page raised. */
+  reason: z.string().optional(),
 });
 
 export const Providers = z.strictObject({
@@ -70,7 +100,6 @@ export const Metrics = z.strictObject({
 
 // --- grounding (issue 8): how much of the prose rests on the session's own results. Counts only;
 // the per-claim detail is recomputed from the session by src/core/grounding/ wherever it is shown.
-const count = z.number().int().nonnegative();
 const GroundingTally = { claims: count, supported: count, unsupported: count, uncited: count, score: z.number().min(0).max(1) };
 
 /** What the optional second model pass (`verify: true`) changed: recorded, never hidden. */
@@ -102,7 +131,50 @@ export const Grounding = z.strictObject({
 });
 // --- end grounding
 
+/** A key figure of the answer, as structured data: what it measures, its value, when, and its source. */
+export const KeyFigure = z.strictObject({
+  label: z.string().min(1),
+  value: z.number(),
+  /** `%`, `t`, `USD`, …; empty for a plain count. */
+  unit: z.string(),
+  /** The figure as the source wrote it, e.g. "about 80%". */
+  text: z.string().optional(),
+  /** The date or period it describes, e.g. `2024`. */
+  asOf: z.string().optional(),
+  /** The result it rests on, as the `[n]` citation number. */
+  cite: z.number().int().min(1).optional(),
+});
+
+/** The direct answer a briefing opens with (schema version 2). */
+export const Answer = z.strictObject({
+  /** Markdown, a sentence or two, citing its sources as `[n]`. */
+  text: z.string().min(1),
+  figures: z.array(KeyFigure).max(12),
+});
+
+/** What a run was allowed to spend, what it spent, and what stopped it (schema version 2). */
+export const Budget = z.strictObject({
+  maxPages: count.optional(),
+  maxTokens: count.optional(),
+  maxCostUsd: z.number().nonnegative().optional(),
+  rounds: count,
+  pagesRead: count,
+  /** The limit that ended the research early, if one did. */
+  stoppedBy: z.enum(['pages', 'tokens', 'cost', 'no-new-sources']).optional(),
+});
+
+/** The question's previous session, which this run built on (schema version 2). */
+export const Previous = z.strictObject({
+  id: z.string(),
+  generatedAt: z.iso.datetime({ offset: true }),
+  /** Sources this run found that the previous one did not cite. */
+  newSources: count.optional(),
+});
+
 export const SessionStatus = z.enum(['complete', 'partial', 'failed']);
+
+/** 2 adds the answer, pages read with their passages, rounds, budgets and memory; all optional, so version 1 sessions stay valid. */
+export const SCHEMA_VERSION = 2;
 
 const sessionFields = {
   id: z.string().regex(SAFE_ID, 'must be 1–128 letters, digits, "-" or "_", starting with a letter or digit'),
@@ -120,6 +192,11 @@ const sessionFields = {
   provenance: Provenance.optional(),
   metrics: Metrics.optional(),
   grounding: Grounding.optional(),
+  /** The schema version the session was written with; absent on version 1 sessions. */
+  schemaVersion: z.number().int().min(1).max(SCHEMA_VERSION).optional(),
+  answer: Answer.optional(),
+  budget: Budget.optional(),
+  previous: Previous.optional(),
 };
 
 /** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */
@@ -145,6 +222,11 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 export type Grounding = z.infer<typeof Grounding>;
 export type GroundingVerify = z.infer<typeof GroundingVerify>;
 export type Session = z.infer<typeof Session>;
+export type Passage = z.infer<typeof Passage>;
+export type ReadRecord = z.infer<typeof ReadRecord>;
+export type KeyFigure = z.infer<typeof KeyFigure>;
+export type Answer = z.infer<typeof Answer>;
+export type Budget = z.infer<typeof Budget>;
 export type SessionInput = z.infer<typeof SessionInput>;
 
 /** A session is partial when any step was cut off or failed, failed when nothing came back. */

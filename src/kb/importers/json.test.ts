@@ -93,7 +93,7 @@ describe('session JSON files', () => {
   it('names an unknown field deep inside a result by its full path', async () => {
     const value = { ...minimal, steps: [{ id: 'step_0', results: [{ title: 't', score: 3 }] }] };
     const error = await refusal(() => parseSessionJson(value, 'deep.json'));
-    expect(error.problems).toEqual([`steps[0].results[0].score: "score" is not allowed here (unknown field). Rename or remove it. Allowed here: title, url, snippet, source, publishedAt, partial.`]);
+    expect(error.problems).toEqual([`steps[0].results[0].score: "score" is not allowed here (unknown field). Rename or remove it. Allowed here: title, url, snippet, source, publishedAt, partial, read, passages.`]);
     expect(error.message).toMatch(/^deep\.json: is not valid session JSON \(a problem\):\n {2}steps\[0\]\.results\[0\]\.score: "score" is not allowed here \(unknown field\)/);
   });
 

@@ -44,7 +44,7 @@ function toResult(record: ScannedRecord, stepId: string, index: number, ctx: Ste
     out.partial = true;
   }
   if (typeof out.title !== 'string') out.title = '';
-  return out as Result;
+  return out as unknown as Result; // only string and boolean fields of Result are set here
 }
 
 function stripFences(lines: string[]): string[] {
