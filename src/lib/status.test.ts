@@ -11,7 +11,7 @@ import { describeOutcome, formatCost, formatDuration, loadStatus, runViews, shap
 
 const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
 
-const query = (id: string, schedule = '7d'): Query => ({ id, question: `Question ${id}?`, tags: [], schedule, steps: 3, maxResults: 5, search: 'corpus', llm: 'extractive' });
+const query = (id: string, schedule = '7d'): Query => ({ id, question: `Question ${id}?`, tags: [], schedule, steps: 3, maxResults: 5, search: 'corpus', llm: 'extractive', read: 0, depth: 1, breadth: 1, budget: { maxPages: 0 } });
 const entry = (run: string, q: string, at: string, extra: Partial<RunLogEntry> = {}): RunLogEntry => ({ run, at, query: q, outcome: 'published', session: `briefings/${q}/x.mdx`, durationMs: 100, ...extra });
 const record = (run: string, startedAt: string, extra: Partial<RunRecord> = {}): RunRecord => ({
   kind: 'run',

@@ -42,9 +42,22 @@ describe('queries.yaml', () => {
       search: 'corpus',
       llm: 'extractive',
       model: undefined,
+      read: 3,
+      depth: 2,
+      breadth: 2,
+      budget: { maxPages: 15 },
     });
     expect(config.queries[1]).toMatchObject({ schedule: '0 6 * * 1', steps: 6, llm: 'openai', model: 'gpt-4o-mini', tags: [] });
     expect(config.concurrency).toBe(8);
+  });
+
+  it('takes the research settings (pages read, rounds, follow-ups, budgets) from the query, else the defaults', () => {
+    const config = parseConfig('defaults:\n  read: 2\n  maxPages: 8\n  maxTokens: 50000\nqueries:\n  - id: a\n    question: A?\n    depth: 3\n    breadth: 4\n    maxCostUsd: 0.5\n  - id: b\n    question: B?\n    read: 0\n', FILE);
+    expect(config.queries.map((q) => ({ read: q.read, depth: q.depth, breadth: q.breadth, budget: q.budget }))).toEqual([
+      { read: 2, depth: 3, breadth: 4, budget: { maxPages: 8, maxTokens: 50000, maxCostUsd: 0.5 } },
+      { read: 0, depth: 2, breadth: 2, budget: { maxPages: 8, maxTokens: 50000 } },
+    ]);
+    expect(errorOf('queries:\n  - id: a\n    question: A?\n    depth: 9\n')).toMatch(/queries\[0\]\.depth: 9: too big; must be <=4/);
   });
 
   it('lets the environment override the providers and model for every query', () => {
@@ -82,7 +95,7 @@ queries:
 `;
     const lines = errorOf(text).split('\n');
     expect(lines).toEqual([
-      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, concurrency, prices.`,
+      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, concurrency, prices.`,
       `${FILE}:4:9: queries[0].id: "Rare Earths": must be lowercase letters, digits and single hyphens (it names the folder and the URL).`,
       `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1").`,
       `${FILE}:11:5: queries[3].question: is missing; it is required (text).`,

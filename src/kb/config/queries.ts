@@ -34,6 +34,18 @@ const providerFields = {
   schedule: Schedule.optional(),
   /** A second model pass revises or drops claims the grounding check finds unsupported (docs/grounding.md). */
   verify: z.boolean().optional(),
+  /** Pages opened and read per step, best results first; 0 reads snippets only. */
+  read: z.number().int().min(0).max(10).optional(),
+  /** Research rounds: after the first, follow-up queries chase the gaps and leads of what was read. */
+  depth: z.number().int().min(1).max(4).optional(),
+  /** Follow-up queries per round after the first. */
+  breadth: z.number().int().min(1).max(8).optional(),
+  /** At most this many pages read in a run, over all rounds. */
+  maxPages: z.number().int().min(0).max(200).optional(),
+  /** Model tokens (input + output) a run may use before it stops starting new rounds. */
+  maxTokens: z.number().int().min(1).optional(),
+  /** USD a run may spend (needs a price for the model) before it stops starting new rounds. */
+  maxCostUsd: z.number().positive().optional(),
 };
 
 const QueryConfig = z.strictObject({
@@ -81,7 +93,16 @@ export interface Query {
   model?: string;
   /** Set only when on: run the grounding verify pass after the analyst. */
   verify?: true;
+  /** Pages read per step (0: snippets only). */
+  read: number;
+  /** Rounds of research, and follow-up queries per round after the first. */
+  depth: number;
+  breadth: number;
+  budget: { maxPages: number; maxTokens?: number; maxCostUsd?: number };
 }
+
+/** What a run does when queries.yaml does not say: read 3 pages a step, 2 rounds, 2 follow-ups, at most 15 pages. */
+export const RESEARCH_DEFAULTS = { read: 3, depth: 2, breadth: 2, maxPages: 15 } as const;
 
 export interface Config {
   file: string;
@@ -169,6 +190,14 @@ function resolve(config: ConfigFile, file: string, env: Env): Config {
       llm: llm ?? q.llm ?? d.llm ?? 'extractive',
       model: model ?? q.model ?? d.model,
       ...((q.verify ?? d.verify) ? { verify: true as const } : {}),
+      read: q.read ?? d.read ?? RESEARCH_DEFAULTS.read,
+      depth: q.depth ?? d.depth ?? RESEARCH_DEFAULTS.depth,
+      breadth: q.breadth ?? d.breadth ?? RESEARCH_DEFAULTS.breadth,
+      budget: {
+        maxPages: q.maxPages ?? d.maxPages ?? RESEARCH_DEFAULTS.maxPages,
+        ...((q.maxTokens ?? d.maxTokens) ? { maxTokens: q.maxTokens ?? d.maxTokens } : {}),
+        ...((q.maxCostUsd ?? d.maxCostUsd) ? { maxCostUsd: q.maxCostUsd ?? d.maxCostUsd } : {}),
+      },
     })),
   };
 }

@@ -36,7 +36,7 @@ describe('duplicate results across steps', () => {
 });
 
 describe('a run that fails', () => {
-  const query: Query = { id: 'q', question: 'Q?', tags: [], schedule: '7d', steps: 2, maxResults: 3, search: 'corpus', llm: 'openai', model: 'm' };
+  const query: Query = { id: 'q', question: 'Q?', tags: [], schedule: '7d', steps: 2, maxResults: 3, search: 'corpus', llm: 'openai', model: 'm', read: 0, depth: 1, breadth: 1, budget: { maxPages: 0 } };
 
   it('carries the tokens the model used before the failure, so the run log can count them', async () => {
     const stages = {

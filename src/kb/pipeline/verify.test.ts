@@ -39,7 +39,7 @@ function answer(body: unknown, usage = { prompt_tokens: 900, completion_tokens: 
   return (_req, res) => sendJson(res, 200, { model: 'llama3.1', choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(body) }, finish_reason: 'stop' }], usage });
 }
 
-const query = (verify: boolean): Query => ({ id: 'q', question: 'How dependent is the US on China for rare earths?', tags: [], schedule: '7d', steps: 1, maxResults: 2, search: 'corpus', llm: 'openai', model: 'llama3.1', ...(verify ? { verify: true as const } : {}) });
+const query = (verify: boolean): Query => ({ id: 'q', question: 'How dependent is the US on China for rare earths?', tags: [], schedule: '7d', steps: 1, maxResults: 2, search: 'corpus', llm: 'openai', model: 'llama3.1', read: 0, depth: 1, breadth: 1, budget: { maxPages: 0 }, ...(verify ? { verify: true as const } : {}) });
 
 async function run(verify: boolean, ...handlers: Handler[]) {
   server = await startLoopback(inSequence(...handlers));
