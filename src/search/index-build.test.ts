@@ -7,7 +7,7 @@ import { loadCatalog } from '#kb/store/catalog.ts';
 import type { Session } from '#core/session.ts';
 import { writeSession } from '#kb/store/store.ts';
 import type { BundleManifest } from '#search/bundles.ts';
-import { buildSearchBundles } from './pagefind.ts';
+import { buildSearchBundles } from './index-build.ts';
 
 const session = (n: number, generatedAt: string, over: Partial<Session> = {}): Session => ({
   id: `5ea2c4b0-0000-4000-8000-${String(n).padStart(12, '0')}`,

@@ -1,0 +1,142 @@
+// Writes dist/pagefind/ for a catalog: the briefings split into date bundles (./bundles.ts), each
+// its own Pagefind index, built one at a time because Pagefind's memory is bounded by the largest
+// bundle. A bundle whose briefings did not change is copied from `<content>/.cache/search/`
+// instead of indexed again (a new session normally changes only the newest bundle). Each briefing
+// is indexed from its session (./document.ts), not by reading the built page back.
+//
+// Layout of dist/pagefind/:
+//   pagefind.js, wasm.en.pagefind   shared by every bundle (one download for the whole page)
+//   <key>/                          one bundle: pagefind-entry.json, its .pf_meta, index/,
+//                                   filter/, fragment/
+//   bundles.json                    the manifest, newest bundle first (BundleManifest)
+//   filters.json, sources.json      the filter menus' values, fetched when a menu opens
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { readSession, type Catalog } from '#kb/store/catalog.ts';
+import { searchFacets } from '#core/facets.ts';
+import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
+import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
+import { SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
+
+export interface SearchBuildLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface SearchBuildResult {
+  /** Keys of the bundles indexed this time, and of those copied from the cache. */
+  indexed: string[];
+  reused: string[];
+  pages: number;
+}
+
+/** Writes dist/pagefind/ for the catalog's briefings; `limit` is for tests. */
+export async function buildSearchBundles(catalog: Catalog, site: string, log: SearchBuildLog, limit = BUNDLE_LIMIT): Promise<SearchBuildResult> {
+  const out = path.join(site, 'pagefind');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const bundles = partitionBundles(catalog.entries, limit);
+  const cacheRoot = path.join(catalog.contentDir, '.cache', 'search');
+  const pagefindVersion = await pagefindPackageVersion();
+  const manifest: BundleManifest = { version: 1, total: 0, bundles: [] };
+  const facets = emptyFacets();
+  const result: SearchBuildResult = { indexed: [], reused: [], pages: 0 };
+  if (bundles.length === 0) log.warn('indexed 0 pages: there are no briefings yet; search will find nothing');
+
+  // One bundle at a time: Pagefind's memory is that of the largest bundle.
+  for (const bundle of bundles) {
+    const hash = bundleHash(bundle.key, bundle.items.map((e) => e.digest), SEARCH_DOCUMENT_VERSION, pagefindVersion);
+    const keyCache = path.join(cacheRoot, bundle.key);
+    const cached = path.join(keyCache, hash);
+    if (await exists(path.join(cached, 'facets.json'))) {
+      result.reused.push(bundle.key);
+    } else {
+      await indexBundle(catalog, bundle.items, cached);
+      result.indexed.push(bundle.key);
+    }
+    // Older versions of this bundle will not be used again.
+    for (const name of await readdir(keyCache)) if (name !== hash) await rm(path.join(keyCache, name), { recursive: true, force: true });
+
+    const entry = JSON.parse(await readFile(path.join(cached, 'pagefind-entry.json'), 'utf8')) as { languages: Record<string, { page_count: number }> };
+    const pages = Object.values(entry.languages).reduce((n, l) => n + l.page_count, 0);
+    if (pages !== bundle.items.length) {
+      throw new Error(`the search bundle ${bundle.key} holds ${pages} pages for ${bundle.items.length} briefings. Delete ${keyCache} and build again; if it happens again, report it with the build log.`);
+    }
+    await linkTree(cached, path.join(out, bundle.key), (name) => !SHARED.includes(name) && name !== 'facets.json');
+    // Same Pagefind version, same files: take the shared ones from the first bundle.
+    if (manifest.bundles.length === 0) for (const name of SHARED) await linkFile(path.join(cached, name), path.join(out, name));
+    addFacets(facets, JSON.parse(await readFile(path.join(cached, 'facets.json'), 'utf8')) as FacetCounts);
+    manifest.bundles.push({ key: bundle.key, first: bundle.first, last: bundle.last, count: pages, path: `pagefind/${bundle.key}/`, hash });
+    manifest.total += pages;
+  }
+  // Keys that no longer exist (a year split into months, deleted sessions).
+  const keys = new Set(bundles.map((b) => b.key));
+  for (const name of await readdir(cacheRoot).catch(() => [])) if (!keys.has(name)) await rm(path.join(cacheRoot, name), { recursive: true, force: true });
+
+  if (manifest.total !== catalog.entries.length) {
+    throw new Error(`the search bundles hold ${manifest.total} pages for ${catalog.entries.length} briefings. Delete ${cacheRoot} and build again.`);
+  }
+  await writeFile(path.join(out, 'bundles.json'), JSON.stringify(manifest));
+  await writeFile(path.join(out, 'filters.json'), JSON.stringify({ query: byCount(facets.query), tag: byCount(facets.tag) }));
+  // About 3,000 outlets at 10,000 briefings: a file of its own, fetched only for the Source menu.
+  await writeFile(path.join(out, 'sources.json'), JSON.stringify(byCount(facets.source)));
+  result.pages = manifest.total;
+  return result;
+}
+
+/** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached). */
+async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target: string): Promise<void> {
+  const docs = await mkdtemp(path.join(os.tmpdir(), 'kb-search-'));
+  const staging = `${target}.tmp-${randomBytes(4).toString('hex')}`;
+  const facets = emptyFacets();
+  try {
+    const io = pLimit(32);
+    await Promise.all(
+      entries.map((entry) =>
+        io(async () => {
+          // Read here, one bundle at a time, so the documents of other bundles are never in memory.
+          const session = readSession(catalog, entry);
+          const count = (name: keyof FacetCounts, value: string) => void (facets[name][value] = (facets[name][value] ?? 0) + 1);
+          count('query', session.query);
+          for (const tag of new Set(session.tags)) count('tag', tag);
+          for (const source of searchFacets(session).sources) count('source', source);
+          // The path gives the URL Pagefind records: /q/<slug>/<name>/, as on the site.
+          const folder = path.join(docs, 'q', session.querySlug, path.basename(entry.file, '.mdx'));
+          await mkdir(folder, { recursive: true });
+          await writeFile(path.join(folder, 'index.html'), searchDocument(session));
+        }),
+      ),
+    );
+    await mkdir(path.dirname(target), { recursive: true });
+    await indexDocuments(docs, staging, entries.length);
+    await writeFile(path.join(staging, 'facets.json'), JSON.stringify(facets));
+    await rm(target, { recursive: true, force: true });
+    await rename(staging, target);
+  } finally {
+    await rm(docs, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
+
+/** Hard-links a file (the cache and dist/ on one disk), else copies it. */
+async function linkFile(from: string, to: string) {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
+}
+
+async function linkTree(from: string, to: string, keep: (name: string) => boolean) {
+  await mkdir(to, { recursive: true });
+  for (const item of await readdir(from, { withFileTypes: true })) {
+    if (!keep(item.name)) continue;
+    if (item.isDirectory()) await linkTree(path.join(from, item.name), path.join(to, item.name), () => true);
+    else await linkFile(path.join(from, item.name), path.join(to, item.name));
+  }
+}
