@@ -1,5 +1,5 @@
 // The search index is split into date bundles, each a Pagefind index of its own
-// (src/integrations/pagefind.ts builds them, src/scripts/search.ts searches them):
+// (src/search/index-build.ts builds them, src/search/client/ searches them):
 //   - one bundle per UTC year; a year holding more than BUNDLE_LIMIT briefings is split into one
 //     bundle per UTC month, and such a month, if it too holds more, into weeks of the month (days
 //     1–7, 8–14, 15–21, 22–28, 29–31). Keys are "2026", "2026-03" or "2026-03-w2": stable, so an

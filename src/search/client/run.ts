@@ -1,0 +1,111 @@
+// A search across the date bundles, one Pagefind instance per bundle:
+//   - the newest bundle first (the oldest first for "Oldest first"), its results shown at once;
+//   - the next bundle only when the reader asks, or while fewer results than wanted are found.
+//     Bundles partition the dates, so date-sorted results come out in order by concatenating the
+//     bundles' own sorted results. (Pagefind's mergeIndex would search every bundle up front and
+//     re-sort the merged results by score, sort or not.)
+//   - relevance ranks within a bundle; bundles stay in date order.
+import type { BundleManifest } from '#search/bundles.ts';
+import type { ManifestBundle, SearchIndex } from './loader.ts';
+import type { PagefindSearchResult } from './pagefind-api.ts';
+import { SORTS, type SearchState, type Sort } from './state.ts';
+
+/** Results shown at a time. */
+export const PAGE = 10;
+
+export interface Hit {
+  bundle: string;
+  result: PagefindSearchResult;
+}
+
+/** With no term there is no relevance to rank by: newest first. */
+export const sortKey = (state: SearchState): Sort => state.sort || (state.term ? '' : 'date');
+
+/** The bundles to search, in the order to search them; the year filter chooses bundles. */
+export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundle[] {
+  const years = state.filters.year;
+  const chosen = m.bundles.filter((b) => years.length === 0 || years.includes(b.key.slice(0, 4)));
+  return sortKey(state) === 'oldest' ? chosen.reverse() : chosen;
+}
+
+/** The question, tag and source filters, any of the chosen values (years choose bundles). */
+export function pagefindFilters(state: SearchState): Record<string, { any: string[] }> {
+  const filters: Record<string, { any: string[] }> = {};
+  for (const name of ['query', 'tag', 'source'] as const) if (state.filters[name].length) filters[name] = { any: state.filters[name] };
+  return filters;
+}
+
+/** The results found so far and how far through the bundles the search has come. */
+export class BundleSearch {
+  /** One search at a time: each new one takes the next id, and an older one stops at its next step. */
+  run = 0;
+  hits: Hit[] = [];
+  shown = 0;
+  /** The bundles in the order they are searched; set once the manifest is in. */
+  order: ManifestBundle[] = [];
+  next = 0;
+  private readonly index: SearchIndex;
+  private readonly state: SearchState;
+
+  constructor(index: SearchIndex, state: SearchState) {
+    this.index = index;
+    this.state = state;
+  }
+
+  /** Forgets the last search's results; returns the new search's id. */
+  restart(): number {
+    const id = ++this.run;
+    this.hits = [];
+    this.shown = 0;
+    this.next = 0;
+    return id;
+  }
+
+  /** Searches further bundles until `want` results are found or none is left; false if a newer search has started. */
+  async collect(id: number, want: number): Promise<boolean> {
+    while (this.hits.length < want && this.next < this.order.length) {
+      await this.searchNextBundle(id);
+      if (id !== this.run) return false;
+    }
+    return true;
+  }
+
+  /** The results after those shown, up to the `want`th, from now on counted as shown. */
+  take(want: number): Hit[] {
+    const page = this.hits.slice(this.shown, want);
+    this.shown += page.length;
+    return page;
+  }
+
+  /** What the summary line and the "more" button say. */
+  progress(): { summary: string; moreHidden: boolean; moreLabel: string } {
+    const searched = this.order.slice(0, this.next);
+    const left = this.order.slice(this.next);
+    const term = this.state.term;
+    const word = term ? ` for “${term}”` : '';
+    let text = this.hits.length === 0 ? `No briefings found${word}` : `${this.hits.length} briefing${this.hits.length === 1 ? '' : 's'} found${word}`;
+    const later = sortKey(this.state) === 'oldest';
+    if (searched.length && left.length) text += ` in briefings of ${span(searched)}; ${later ? 'later' : 'earlier'} briefings (${span(left)}) not searched yet`;
+    return {
+      summary: `${text}.`,
+      moreHidden: this.shown >= this.hits.length && this.next >= this.order.length,
+      moreLabel: this.shown < this.hits.length ? 'More results' : `Search ${later ? 'later' : 'earlier'} briefings`,
+    };
+  }
+
+  private async searchNextBundle(id: number) {
+    const bundle = this.order[this.next]!;
+    const pf = await this.index.instance(bundle.key);
+    const key = sortKey(this.state);
+    const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state), sort: key ? SORTS[key] : {} });
+    if (id !== this.run) return;
+    this.next++;
+    for (const result of found?.results ?? []) this.hits.push({ bundle: bundle.key, result });
+  }
+}
+
+/** The days the bundles cover: "2026-02-01 to 2026-11-27". */
+function span(bundles: ManifestBundle[]): string {
+  const days = bundles.flatMap((b) => [b.first, b.last]).sort();
+  return days.length ? `${days[0]} to ${days.at(-1)}` : '';
+}
