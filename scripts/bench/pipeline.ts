@@ -43,6 +43,9 @@ export async function runPipelineBench({ queries, latency, concurrency, steps }:
       'defaults:',
       `  search: tavily`,
       `  steps: ${steps}`,
+      // The search pipeline alone, as before reading: the made-up result urls have no pages.
+      `  read: 0`,
+      `  depth: 1`,
       `  concurrency: ${concurrency}`,
       'queries:',
       ...Array.from({ length: queries }, (_, i) => `  - id: q${i}\n    question: What is the supply outlook for material number ${i}?`),

@@ -65,7 +65,7 @@ describe('provider faults through kb run', () => {
     return { summary, elapsed };
   }
 
-  const searchYaml = (steps = 2, extra = '') => `defaults:\n  schedule: 7d\n  search: tavily\n  steps: ${steps}\n${extra}queries:\n  - id: lithium\n    question: How much lithium does Chile export?\n`;
+  const searchYaml = (steps = 2, extra = '') => `defaults:\n  schedule: 7d\n  search: tavily\n  steps: ${steps}\n  read: 0\n  depth: 1\n${extra}queries:\n  - id: lithium\n    question: How much lithium does Chile export?\n`;
   const tavilyEnv = (server: Loopback) => ({ TAVILY_API_KEY: 'tvly-test-key', TAVILY_BASE_URL: server.url });
 
   const results = (query: string, n = 3) => ({

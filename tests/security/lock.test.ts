@@ -32,7 +32,7 @@ afterAll(async () => {
 async function tempContent(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-lock-'));
   temps.push(dir);
-  await writeFile(path.join(dir, 'queries.yaml'), 'defaults:\n  search: tavily\n  llm: extractive\n  steps: 2\nqueries:\n  - id: slow\n    question: How slow is a slow search provider?\n');
+  await writeFile(path.join(dir, 'queries.yaml'), 'defaults:\n  search: tavily\n  llm: extractive\n  steps: 2\n  read: 0\nqueries:\n  - id: slow\n    question: How slow is a slow search provider?\n');
   return dir;
 }
 

@@ -157,6 +157,9 @@ describe('API keys never leak (kb run, kb doctor, kb build through the real CLI)
         'defaults:',
         '  schedule: 7d',
         '  steps: 5',
+        // Loopback services with made-up result urls: nothing to open, one round.
+        '  read: 0',
+        '  depth: 1',
         'queries:',
         Q('via-tavily', 'How much lithium does Chile export?', '    search: tavily\n'),
         Q('via-brave', 'How much lithium does Australia mine?', '    search: brave\n'),

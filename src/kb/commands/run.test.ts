@@ -41,8 +41,11 @@ describe('kb run', () => {
     const sessions = await listSessions(content);
     expect(sessions).toHaveLength(2);
     for (const { session } of sessions) {
-      expect(session.steps).toHaveLength(3);
-      expect(session.steps.every((s) => s.query && s.query.length > 0)).toBe(true);
+      // Three planned sub-queries in the first round, then follow-ups from what was read.
+      expect(session.steps.filter((s) => s.round === 1)).toHaveLength(3);
+      expect(session.steps.every((s) => s.query && s.query.length > 0 && s.reason && s.round)).toBe(true);
+      expect(session.budget).toMatchObject({ maxPages: 15, rounds: expect.any(Number) });
+      expect(session.budget!.pagesRead).toBeGreaterThan(0);
       expect(session.steps.flatMap((s) => s.results).length).toBeGreaterThan(3);
       expect(session.providers).toEqual({ search: 'corpus', llm: 'extractive', planner: 'rules' });
       expect(session.tags).toEqual(['test']);
@@ -78,7 +81,7 @@ describe('kb run', () => {
   });
 
   it('a dry run says what would run with which providers, calls nothing and writes nothing', async () => {
-    await config(Q('a', 'Question A?') + Q('b', 'Question B?', '    search: tavily\n'));
+    await config(Q('a', 'Question A?') + Q('b', 'Question B?', '    search: tavily\n    read: 0\n'));
     const summary = await runDue({ contentDir: content, env: {}, dryRun: true });
     expect(summary.outcomes.map((o) => [o.id, o.outcome, o.providers])).toEqual([
       ['a', 'would-run', 'corpus + extractive'],
@@ -131,7 +134,7 @@ describe('kb run', () => {
   });
 
   it('exits 1 when any query failed, and says so', async () => {
-    await config(Q('a', 'Question A?', '    search: tavily\n'));
+    await config(Q('a', 'Question A?', '    search: tavily\n    read: 0\n'));
     const out: string[] = [];
     const code = await main(['run', '--content', content], (l) => out.push(l), (l) => out.push(l));
     expect(code).toBe(1);
@@ -153,7 +156,7 @@ describe('kb run', () => {
     afterEach(() => api.close());
 
     it('a rerun with the same inputs answers from the cache and makes no network call', async () => {
-      await config(Q('a', 'How much lithium does Chile export?'), 'search: tavily\n  steps: 3');
+      await config(Q('a', 'How much lithium does Chile export?'), 'search: tavily\n  steps: 3\n  read: 0\n  depth: 1');
       const env = { TAVILY_API_KEY: KEY, TAVILY_BASE_URL: api.url };
       const first = await runDue({ contentDir: content, env, http: fast });
       expect(first.outcomes[0].outcome).toBe('published');
@@ -167,7 +170,7 @@ describe('kb run', () => {
     });
 
     it('never writes the API key to content, the cache, the run log, the output or error messages', async () => {
-      await config(Q('ok', 'How much lithium does Chile export?') + Q('bad', 'fail fail fail', '    steps: 1\n'), 'search: tavily\n  steps: 2');
+      await config(Q('ok', 'How much lithium does Chile export?') + Q('bad', 'fail fail fail', '    steps: 1\n'), 'search: tavily\n  steps: 2\n  read: 0\n  depth: 1');
       const env = { TAVILY_API_KEY: KEY, TAVILY_BASE_URL: api.url };
       const out: string[] = [];
       const code = await withEnv(env, () => main(['run', '--content', content, '--json'], (l) => out.push(l), (l) => out.push(l)));

@@ -13,7 +13,8 @@ import { appendRunLog } from '#kb/store/runlog.ts';
 import { RunFailure, runQuery, type RunEvent, type Stages } from '#kb/pipeline/run.ts';
 import { createLlmProvider, createSearchProvider, isLlmApi } from '#kb/providers/registry.ts';
 import type { LlmProvider, SearchProvider } from '#kb/providers/types.ts';
-import { rulePlanner } from '#kb/pipeline/planners/rule.ts';
+import { planQueries, rulePlanner } from '#kb/pipeline/planners/rule.ts';
+import { createReader, type Reader } from '#kb/pipeline/read/index.ts';
 import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
 import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
@@ -54,6 +55,8 @@ export interface QueryOutcome {
   error?: string;
   /** When a query that did not run is next due. */
   nextDue?: string;
+  /** A dry run's plan: the first round's sub-queries (offline planner), the rounds and the budget. */
+  plan?: string;
   durationMs?: number;
   results?: number;
   inputTokens?: number;
@@ -104,7 +107,11 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
 }
 
 async function runLocked(options: RunOptions, config: Config, selected: Query[], env: NodeJS.ProcessEnv, now: () => Date, startedAt: Date, calls: typeof httpStats, stillHeld: () => Promise<void> = async () => {}): Promise<RunSummary> {
-  const lastSuccess = await lastSuccesses(options.contentDir);
+  const sessions = (await listSessions(options.contentDir)).map(({ session }) => session);
+  const lastSuccess = lastSuccessByQuery(sessions);
+  // Each question's newest good session is the memory its next run builds on.
+  const previous = new Map<string, Session>();
+  for (const s of sessions) if (s.status !== 'failed' && !previous.has(s.querySlug)) previous.set(s.querySlug, s); // newest first
   const plan = selected.map((query) => {
     const last = lastSuccess.get(query.id);
     const due = options.force || isDue(query.schedule, last, startedAt);
@@ -118,9 +125,10 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
   const notDue = plan.filter((p) => !p.due).map((p): QueryOutcome => ({ id: p.query.id, question: p.query.question, outcome: 'not-due', providers: describeProviders(p.query), nextDue: p.nextDue }));
 
   if (options.dryRun) {
-    for (const p of toRun) outcomes.push({ id: p.query.id, question: p.query.question, outcome: 'would-run', providers: describeProviders(p.query) });
+    for (const p of toRun) outcomes.push({ id: p.query.id, question: p.query.question, outcome: 'would-run', providers: describeProviders(p.query), plan: describePlan(p.query, previous.get(p.query.id)) });
   } else {
-    const makeStages = options.stages ?? stageFactory(config, options, env);
+    const factory = options.stages ? undefined : stageFactory(config, options, env);
+    const makeStages = options.stages ?? factory!.make;
     const queries = pLimit(config.concurrency);
     // With several queries in flight, sessions are serialised on a worker thread so this
     // thread stays free to send the next requests; one query needs no thread.
@@ -134,7 +142,7 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
       await Promise.all(
         toRun.map((p) =>
           queries(async () => {
-            const outcome = await runOne(p.query, makeStages, config, options, run, now, write);
+            const outcome = await runOne(p.query, makeStages, config, options, run, now, write, previous.get(p.query.id));
             outcomes.push(outcome);
             options.onEvent?.({ type: 'done', outcome });
           }),
@@ -142,6 +150,7 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
       );
     } finally {
       await writer?.close();
+      await factory?.close();
     }
   }
   // Report in config order, whatever order the queries finished in.
@@ -157,14 +166,14 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
   };
 }
 
-async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, config: Config, options: RunOptions, run: string, now: () => Date, write: (contentDir: string, session: Session) => Promise<WriteResult>): Promise<QueryOutcome> {
+async function runOne(query: Query, makeStages: (q: Query) => Promise<Stages>, config: Config, options: RunOptions, run: string, now: () => Date, write: (contentDir: string, session: Session) => Promise<WriteResult>, previous?: Session): Promise<QueryOutcome> {
   const started = performance.now();
   const base = { id: query.id, question: query.question, providers: describeProviders(query) };
   options.onEvent?.({ type: 'query', id: query.id });
   let session: Session;
   try {
     const stages = await makeStages(query);
-    session = await runQuery(query, stages, { now, prices: config.prices, onEvent: (e) => options.onEvent?.({ ...e, id: query.id }) });
+    session = await runQuery(query, stages, { now, prices: config.prices, previous, onEvent: (e) => options.onEvent?.({ ...e, id: query.id }) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const durationMs = Math.round(performance.now() - started);
@@ -206,6 +215,17 @@ function select(config: Config, only: string[] | undefined): Query[] {
   return config.queries.filter((q) => only.includes(q.id));
 }
 
+/** What a dry run shows for a query: the first round's sub-queries where they cost nothing to plan, the rounds and the budget. */
+export function describePlan(query: Query, previous?: Session): string {
+  const first = isLlmApi(query.llm) ? `${query.steps} sub-queries planned by ${query.model ?? query.llm}` : `${query.steps} sub-queries: ${planQueries(query.question, query.steps).map((q) => `“${q}”`).join(', ')}`;
+  const rounds = query.depth > 1 ? `; then up to ${query.depth - 1} more round${query.depth > 2 ? 's' : ''} of ${query.breadth} follow-up${query.breadth === 1 ? '' : 's'}` : '';
+  const b = query.budget;
+  const reading = query.read ? `reads ${query.read} page${query.read === 1 ? '' : 's'} a step, at most ${b.maxPages}` : 'reads snippets only';
+  const spend = [b.maxTokens ? `${b.maxTokens} tokens` : '', b.maxCostUsd ? `$${b.maxCostUsd}` : ''].filter(Boolean).join(', ');
+  const since = previous ? `; builds on the briefing of ${previous.generatedAt.slice(0, 10)}` : '';
+  return `${first}${rounds}; ${reading}${spend ? `; stops at ${spend}` : ''}${since}`;
+}
+
 /** When each query last succeeded, from the sessions in the content folder. */
 export async function lastSuccesses(contentDir: string): Promise<Map<string, Date>> {
   return lastSuccessByQuery((await listSessions(contentDir)).map(({ session }) => session));
@@ -226,12 +246,16 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
     ...options.http,
     cache: options.cache === false ? undefined : createResponseCache(path.join(options.contentDir, '.cache', 'http')),
   };
+  // One reader per run, sharing the response cache with search: robots.txt, per-host limits and
+  // pages two questions cite are fetched once.
+  let reader: Reader | undefined;
+  const readerFor = () => (reader ??= createReader({ cache: http.cache }));
   const limits = new Map<string, LimitFunction>();
   const limitFor = (name: string) => limits.get(name) ?? limits.set(name, pLimit(config.concurrency)).get(name)!;
   const searches = new Map<string, Promise<SearchProvider>>();
   const llms = new Map<string, LlmProvider>();
 
-  return async (query: Query): Promise<Stages> => {
+  const make = async (query: Query): Promise<Stages> => {
     let search = searches.get(query.search);
     if (!search) {
       search = createSearchProvider(query.search, env, { contentDir: options.contentDir, http: { ...http, gate: limitFor(`search:${query.search}`) } });
@@ -239,7 +263,7 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
     }
     // The offline analyst is no model provider: the pipeline's rule planner and extractive analyst run.
     if (!isLlmApi(query.llm)) {
-      return { search: await search, planner: rulePlanner, analyst: extractiveAnalyst, providers: { search: query.search, llm: 'extractive', planner: rulePlanner.name } };
+      return { search: await search, planner: rulePlanner, analyst: extractiveAnalyst, reader: query.read ? readerFor() : undefined, providers: { search: query.search, llm: 'extractive', planner: rulePlanner.name } };
     }
     const key = `${query.llm}:${query.model ?? ''}`;
     let llm = llms.get(key);
@@ -248,8 +272,9 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
       llms.set(key, llm);
     }
     const planner = createModelPlanner(llm);
-    return { search: await search, planner, analyst: createModelAnalyst(llm), providers: { search: query.search, llm: query.llm, model: llm.model, planner: planner.name } };
+    return { search: await search, planner, analyst: createModelAnalyst(llm), reader: query.read ? readerFor() : undefined, providers: { search: query.search, llm: query.llm, model: llm.model, planner: planner.name } };
   };
+  return { make, close: async () => reader?.close() };
 }
 
 export interface RunCommandOptions extends Options {
@@ -273,6 +298,7 @@ export async function runCommand(options: RunCommandOptions, print: Print, print
   } else {
     const rows = summary.outcomes.map((o) => [o.id, o.outcome, o.outcome === 'not-due' ? `next due ${o.nextDue ? utc(o.nextDue) : 'now'}` : (o.session ?? o.error ?? ''), o.providers]);
     print(table(['query', 'outcome', 'detail', 'providers'], rows));
+    for (const o of summary.outcomes) if (o.plan) print(`${o.id}: ${o.plan}`);
     const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
     const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
     if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);

@@ -30,7 +30,8 @@ async function run(query: QueryConfig, includeSessions: boolean) {
   const search = await createCorpusSearch({ contentDir: CONTENT, includeSessions, onWarning: (m) => expect.fail(m) });
   const { queries } = await rulePlanner.plan(query.question, query.steps ?? config.defaults.steps);
   const steps: Step[] = [];
-  for (const [i, sub] of queries.entries()) steps.push({ id: `step_${i}`, query: sub, results: await search.search(sub, { maxResults: config.defaults.maxResults }) });
+  // The page text a hit carries is for the reader; the session stores the result without it.
+  for (const [i, sub] of queries.entries()) steps.push({ id: `step_${i}`, query: sub, results: (await search.search(sub, { maxResults: config.defaults.maxResults })).map(({ content: _content, ...r }) => r) });
   return { steps, ...(await extractiveAnalyst.analyse(query.question, steps)) };
 }
 

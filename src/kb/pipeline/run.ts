@@ -1,9 +1,11 @@
-// One research run per query: plan → search → analyse → Session → file. Runs many queries at
+// One research run per query: plan → research rounds (search, read, follow up) → analyse → ground → Session. Runs many queries at
 // once within per-provider concurrency limits; a query that fails is logged, never published.
 import { randomUUID } from 'node:crypto';
 import type { Query } from '#kb/config/queries.ts';
-import { deriveStatus, type Session, type Step } from '#core/session.ts';
+import { deriveStatus, SCHEMA_VERSION, type Answer, type Session, type Step } from '#core/session.ts';
 import type { SearchProvider, Usage } from '#kb/providers/types.ts';
+import type { Reader } from './read/index.ts';
+import { research, resultKey } from './research.ts';
 import { checkCitations } from '#core/citations.ts';
 import { groundDraft } from './verify.ts';
 import type { Analyst, Planner } from './types.ts';
@@ -12,6 +14,8 @@ export interface Stages {
   planner: Planner;
   search: SearchProvider;
   analyst: Analyst;
+  /** Opens and reads the best results' pages; absent, the run works from the snippets alone. */
+  reader?: Reader;
   /** Recorded in the session. */
   providers: Session['providers'];
 }
@@ -24,6 +28,8 @@ export interface RunQueryOptions {
   now?: () => Date;
   newId?: () => string;
   prices?: Record<string, { input: number; output: number }>;
+  /** The question's latest session: the new run looks for what changed since, and says what is new. */
+  previous?: Session;
   onEvent?: (event: RunEvent) => void;
   signal?: AbortSignal;
 }
@@ -37,6 +43,9 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     usage.inputTokens += u?.inputTokens ?? 0;
     usage.outputTokens += u?.outputTokens ?? 0;
   };
+  const model = stages.providers?.model;
+  const price = model ? options.prices?.[model] : undefined;
+  const costOf = (u: Usage) => (price ? round6((u.inputTokens * price.input + u.outputTokens * price.output) / 1e6) : undefined);
 
   // A model may have been paid for before a stage failed: the failure carries those tokens.
   const failed = (error: unknown): never => {
@@ -47,34 +56,42 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
   addUsage(plan.usage);
   options.onEvent?.({ type: 'plan', query, subQueries: plan.queries });
 
-  const searched = await Promise.all(
-    plan.queries.map(async (subQuery, i): Promise<Step> => {
-      const step: Step = { id: `step_${i}`, query: subQuery, results: [] };
-      try {
-        step.results = await stages.search.search(subQuery, { maxResults: query.maxResults, signal: options.signal });
-      } catch (error) {
-        step.error = error instanceof Error ? error.message : String(error);
-      }
-      options.onEvent?.({ type: 'search', query, step: i + 1, of: plan.queries.length, results: step.results.length, error: step.error });
-      return step;
-    }),
-  );
-  if (searched.every((s) => s.error)) failed(new Error(`every search failed; first error: ${searched[0]?.error ?? 'no steps planned'}`));
-  const { steps, duplicatesRemoved } = dropDuplicateUrls(searched);
+  const previous = options.previous ? { generatedAt: options.previous.generatedAt } : undefined;
+  const found = await research(
+    {
+      question: query.question,
+      planned: plan.queries.map((q, i) => ({ query: q, reason: i === 0 ? 'the question, in search words' : 'an angle of the question' })),
+      maxResults: query.maxResults,
+      read: query.read,
+      depth: query.depth,
+      breadth: query.breadth,
+      budget: query.budget,
+      previous,
+    },
+    stages,
+    {
+      spent: () => ({ tokens: usage.inputTokens + usage.outputTokens, costUsd: costOf(usage) }),
+      addUsage,
+      onSearch: (step, i, of) => options.onEvent?.({ type: 'search', query, step: i + 1, of, results: step.results.length, error: step.error }),
+      signal: options.signal,
+    },
+  ).catch(failed);
+  const { steps, duplicatesRemoved } = found;
 
   const analysis = await stages.analyst.analyse(query.question, steps, options.signal).catch(failed);
   addUsage(analysis.usage);
   const resultCount = steps.reduce((n, s) => n + s.results.length, 0);
   const summary = checkCitations(analysis.summary, resultCount);
-  const body = checkCitations(analysis.analysis, resultCount);
-  const model = stages.providers?.model;
+  const sinceLast = options.previous ? newSince(options.previous, steps) : undefined;
+  const body = checkCitations(analysis.analysis + (sinceLast?.markdown ?? ''), resultCount);
+  const answer = analysis.answer ? checkAnswer(analysis.answer, resultCount) : undefined;
   // Grounding (issue 8): check the text against the results; with `verify`, a second model pass
   // revises or drops unsupported claims, and `grounding.verify` records what it changed.
   const grounded = await groundDraft({ question: query.question, steps, draft: { summary: summary.text, analysis: body.text }, verify: query.verify === true, analyst: stages.analyst, model, signal: options.signal });
   addUsage(grounded.usage);
 
-  const price = model ? options.prices?.[model] : undefined;
   const tokens = usage.inputTokens + usage.outputTokens > 0;
+  const cost = tokens ? costOf(usage) : undefined;
   const session: Session = {
     id: (options.newId ?? randomUUID)(),
     query: query.question,
@@ -90,16 +107,51 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     metrics: {
       durationMs: Math.round(performance.now() - started),
       ...(tokens ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : {}),
-      ...(tokens && price ? { costUsd: round6((usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6) } : {}),
+      ...(cost !== undefined ? { costUsd: cost } : {}),
       // A model analyst has already removed its dangling references and counted them; the
       // check here is the backstop for any analyst, and finds nothing more in that case.
       citations: { resolved: summary.resolved + body.resolved, removed: (analysis.citations?.removed ?? 0) + summary.removed + body.removed },
       duplicatesRemoved,
     },
     grounding: grounded.grounding,
+    schemaVersion: SCHEMA_VERSION,
+    ...(answer ? { answer } : {}),
+    budget: found.budget,
+    ...(options.previous ? { previous: { id: options.previous.id, generatedAt: options.previous.generatedAt, newSources: sinceLast!.count } } : {}),
   };
   return session;
 }
+
+/** The answer with citations that point at nothing removed, and figures citing nothing uncited. */
+function checkAnswer(answer: Answer, resultCount: number): Answer | undefined {
+  const text = checkCitations(answer.text, resultCount).text.trim();
+  if (!text) return undefined;
+  const figures = answer.figures.map((f) => (f.cite !== undefined && f.cite > resultCount ? (({ cite: _c, ...rest }) => rest)(f) : f));
+  return { text, figures };
+}
+
+/**
+ * What this run found that the question's previous session did not have: its sources, listed
+ * under "New since <date>" with their citation numbers, so a reader of a standing question sees
+ * what moved. Nothing is listed when nothing is new.
+ */
+export function newSince(previous: Session, steps: Step[]): { count: number; markdown: string } {
+  const before = new Set(previous.steps.flatMap((s) => s.results).map(resultKey));
+  const fresh: Array<{ n: number; title: string }> = [];
+  let n = 0;
+  for (const step of steps) for (const r of step.results) {
+    n++;
+    if (!before.has(resultKey(r))) fresh.push({ n, title: r.title.trim() || r.url || 'Untitled' });
+  }
+  const date = previous.generatedAt.slice(0, 10);
+  if (!fresh.length) return { count: 0, markdown: `\n\n## New since ${date}\n\nNo source that the briefing of ${date} did not already have.\n` };
+  const list = fresh.slice(0, 8).map((f) => `- ${escapeMarkdown(f.title)} [${f.n}]`).join('\n');
+  const more = fresh.length > 8 ? `\n\n…and ${fresh.length - 8} more.` : '';
+  return { count: fresh.length, markdown: `\n\n## New since ${date}\n\n${fresh.length} source${fresh.length === 1 ? '' : 's'} the briefing of ${date} did not have:\n\n${list}${more}\n` };
+}
+
+/** A title is text, not markdown: characters markdown would act on are escaped. */
+const escapeMarkdown = (text: string) => text.replace(/[\\`*_{}[\]()#+!<>|~]/g, '\\$&').replace(/\s+/g, ' ');
 
 /** A run that published nothing, with the tokens it used before it failed. */
 export class RunFailure extends Error {
@@ -113,36 +165,4 @@ export class RunFailure extends Error {
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** A result an earlier step already found (same url) is dropped from later ones, so sources count once. */
-export function dropDuplicateUrls(steps: Step[]): { steps: Step[]; duplicatesRemoved: number } {
-  const seen = new Set<string>();
-  let duplicatesRemoved = 0;
-  const deduped = steps.map((step) => {
-    const results = step.results.filter((r) => {
-      // A result without a url (a corpus note) is the same result when its words are the same.
-      const key = r.url ? normaliseUrl(r.url) : `text:${r.source ?? ''}\n${r.title}\n${r.snippet ?? ''}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    const dropped = step.results.length - results.length;
-    if (!dropped) return step;
-    duplicatesRemoved += dropped;
-    // Say so, or an emptied step would read as a search that found nothing.
-    const note = results.length
-      ? `${dropped} result${dropped === 1 ? '' : 's'} already found by an earlier step ${dropped === 1 ? 'was' : 'were'} left out here.`
-      : `All ${dropped} result${dropped === 1 ? '' : 's'} of this step had already been found by an earlier step, so none ${dropped === 1 ? 'is' : 'are'} repeated here.`;
-    return { ...step, results, note: step.note ? `${step.note} ${note}` : note };
-  });
-  return { steps: deduped, duplicatesRemoved };
-}
-
-function normaliseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.hash = '';
-    return `${u.host.toLowerCase().replace(/^www\./, '')}${u.pathname.replace(/\/+$/, '')}${u.search}`;
-  } catch {
-    return url.trim();
-  }
-}
+export { dropDuplicateUrls } from './research.ts';

@@ -1,6 +1,6 @@
 // The pipeline's stages: plan → search → analyse. Each stage is an interface so that a model
 // or an offline implementation can stand behind it.
-import type { Step } from '#core/session.ts';
+import type { Answer, Step } from '#core/session.ts';
 import type { Usage } from '#kb/providers/types.ts';
 
 export interface Plan {
@@ -12,6 +12,35 @@ export interface Plan {
 export interface Planner {
   readonly name: string;
   plan(question: string, steps: number, signal?: AbortSignal): Promise<Plan>;
+  /**
+   * The next round's queries, from what the earlier rounds read: gaps in the answer and leads
+   * the pages raised that nothing answers yet. None ends the research.
+   */
+  followUp?(request: FollowUpRequest): Promise<FollowUpPlan>;
+}
+
+export interface FollowUpRequest {
+  question: string;
+  /** Every step so far, with what was read. */
+  steps: Step[];
+  /** How many queries to ask, at most. */
+  count: number;
+  /** The question's previous session, when it has one: what may have changed since. */
+  previous?: { generatedAt: string };
+  signal?: AbortSignal;
+}
+
+export interface FollowUp {
+  query: string;
+  /** Why it is asked, in words a reader understands. */
+  reason: string;
+  /** Only what was published since this date (YYYY-MM-DD), where the search API can filter. */
+  since?: string;
+}
+
+export interface FollowUpPlan {
+  queries: FollowUp[];
+  usage?: Usage;
 }
 
 export interface Analysis {
@@ -22,6 +51,8 @@ export interface Analysis {
   usage?: Usage;
   /** `[n]` references in summary and analysis that resolved, and ones removed as pointing at no result. */
   citations?: { resolved: number; removed: number };
+  /** The direct answer the briefing opens with, and its key figures; absent when the analyst gave none. */
+  answer?: Answer;
 }
 
 export interface Analyst {

@@ -4,14 +4,25 @@ import type { Result } from '#core/session.ts';
 export interface SearchOptions {
   /** How many results to ask for. Providers may return fewer. */
   maxResults: number;
+  /** Only what was published on or after this date (YYYY-MM-DD), where the API can filter by date. */
+  since?: string;
   signal?: AbortSignal;
 }
+
+/**
+ * A result as a provider returns it: the session's Result, plus the page's text when the provider
+ * already has it (Tavily's raw content, the offline corpus's documents), so it is not fetched
+ * again. The text is read, never stored whole.
+ */
+export type SearchHit = Result & { content?: string };
 
 export interface SearchProvider {
   /** The provider's config name, e.g. `tavily`; recorded in each session. */
   readonly name: string;
+  /** Needs no network: only pages it hands over with their text are read; nothing is fetched for it. */
+  readonly offline?: boolean;
   /** Results normalised to the session's Result shape. An empty list is a valid answer. */
-  search(query: string, options: SearchOptions): Promise<Result[]>;
+  search(query: string, options: SearchOptions): Promise<SearchHit[]>;
 }
 
 export interface ChatMessage {

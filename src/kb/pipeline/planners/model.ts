@@ -1,7 +1,9 @@
 // A planner that asks a model to split the question into N searchable sub-queries.
 import type { LlmProvider } from '#kb/providers/types.ts';
 import { completeJson } from '#kb/pipeline/parse-json.ts';
-import type { Plan, Planner } from '#kb/pipeline/types.ts';
+import { clip } from '#core/text-analysis.ts';
+import type { FollowUp, FollowUpRequest, Plan, Planner } from '#kb/pipeline/types.ts';
+import { readTexts } from './follow-up.ts';
 
 const SYSTEM = [
   'You are a research planner. You split a research question into web-search sub-queries.',
@@ -48,7 +50,69 @@ export function createModelPlanner(llm: LlmProvider): Planner {
       );
       return { queries: fitToCount(value, n, question), ...(usage ? { usage } : {}) };
     },
+    async followUp(request: FollowUpRequest) {
+      const asked = request.steps.map((s) => s.query).filter(Boolean);
+      const read = readTexts(request.steps).flatMap((texts, i) => texts.slice(0, 2).map((t) => `[${i + 1}] ${clip(t, 300)}`)).slice(0, 24);
+      const since = request.previous ? request.previous.generatedAt.slice(0, 10) : undefined;
+      const { value, usage } = await completeJson(
+        llm,
+        {
+          messages: [
+            { role: 'system', content: FOLLOW_UP_SYSTEM },
+            {
+              role: 'user',
+              content: `Research question: ${request.question.trim()}\n\nAlready searched:\n${asked.map((q) => `- ${q}`).join('\n')}\n\nWhat the pages said (excerpts):\n${read.join('\n') || '(nothing)'}\n\nWrite at most ${request.count} follow-up sub-quer${request.count === 1 ? 'y' : 'ies'}, or none if the question is answered. Answer with only this JSON: ${FOLLOW_UP_SHAPE}`,
+            },
+          ],
+          json: { name: 'follow_ups', schema: FOLLOW_UP_SCHEMA },
+          signal: request.signal,
+        },
+        readFollowUps,
+        { task: 'planner', shape: FOLLOW_UP_SHAPE },
+      );
+      // What may have changed since the last briefing is asked first, whatever the model says.
+      const queries: FollowUp[] = since ? [{ query: `${fitToCount([], 1, request.question)[0]} latest`, reason: `what may have changed since the last briefing (${since})`, since }] : [];
+      const seen = new Set([...asked, ...queries.map((q) => q.query)].map((q) => q!.toLowerCase()));
+      for (const f of value) if (!seen.has(f.query.toLowerCase())) queries.push(f);
+      return { queries: queries.slice(0, request.count), ...(usage ? { usage } : {}) };
+    },
   };
+}
+
+const FOLLOW_UP_SYSTEM = [
+  'You are a research planner. A first round of web searches has been read; you choose what to search next.',
+  'Ask about gaps (what the question needs that the excerpts do not answer, such as a missing figure or date)',
+  'and leads (a named plant, agency, company, report or figure the excerpts raise that no search has covered).',
+  'Each sub-query is a searchable phrase of at most 12 words; each reason says in a few plain words why it is asked.',
+  'Answer with JSON only.',
+].join(' ');
+
+const FOLLOW_UP_SHAPE = '{"queries": [{"query": "sub-query", "reason": "why it is asked"}]}';
+
+export const FOLLOW_UP_SCHEMA: Record<string, unknown> = {
+  type: 'object',
+  properties: {
+    queries: {
+      type: 'array',
+      items: { type: 'object', properties: { query: { type: 'string' }, reason: { type: 'string' } }, required: ['query', 'reason'], additionalProperties: false },
+    },
+  },
+  required: ['queries'],
+  additionalProperties: false,
+};
+
+/** Follow-ups in a parsed answer; an empty list is a valid answer (the question is answered). */
+export function readFollowUps(value: unknown): FollowUp[] {
+  const list = Array.isArray(value) ? value : (value as { queries?: unknown } | null)?.queries;
+  if (!Array.isArray(list)) throw new Error('expected a JSON object with a "queries" list');
+  const out: FollowUp[] = [];
+  for (const item of list) {
+    const query = queryText(item);
+    if (!query) continue;
+    const reason = typeof (item as { reason?: unknown })?.reason === 'string' ? clip((item as { reason: string }).reason.replace(/\s+/g, ' ').trim(), 200) : '';
+    out.push({ query, reason: reason ? `follow-up: ${reason}` : 'a follow-up the model asked' });
+  }
+  return out;
 }
 
 const LIST_KEYS = ['queries', 'sub_queries', 'subqueries', 'subQueries', 'sub-queries', 'search_queries', 'searchQueries'];

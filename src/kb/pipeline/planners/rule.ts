@@ -156,4 +156,10 @@ export const rulePlanner: Planner = {
     signal?.throwIfAborted();
     return { queries: planQueries(question, steps) };
   },
+  async followUp(request) {
+    request.signal?.throwIfAborted();
+    // Loaded here: follow-up.ts uses coreTerms from this module.
+    const { ruleFollowUps } = await import('./follow-up.ts');
+    return { queries: ruleFollowUps(request) };
+  },
 };

@@ -95,6 +95,7 @@ describe('createCorpusSearch', () => {
       snippet: expect.stringContaining('Indonesia mined about 2.2 million tonnes of nickel in 2024'),
       source: 'minerals-desk.example.org',
       publishedAt: '2025-04-14',
+      content: expect.stringContaining('Indonesia mined about 2.2 million tonnes of nickel in 2024'),
     });
 
     const [note] = await provider.search('dysprosium terbium separation', { maxResults: 1 });
@@ -103,10 +104,23 @@ describe('createCorpusSearch', () => {
       title: 'Desk note: heavy rare earths',
       snippet: 'Dysprosium and terbium separation outside China began in Malaysia in 2025, a first in decades.',
       source: 'corpus/desk/heavy-rare-earths.txt',
+      content: 'Dysprosium and terbium separation outside China began in Malaysia in 2025, a first in decades.',
     });
 
     const [cobalt] = await provider.search('cobalt Congo', { maxResults: 1 });
-    expect(cobalt).toEqual({ title: 'Cobalt in the Congo', snippet: expect.stringContaining('three quarters'), source: 'corpus/undated.md' });
+    expect(cobalt).toEqual({ title: 'Cobalt in the Congo', snippet: expect.stringContaining('three quarters'), source: 'corpus/undated.md', content: expect.stringContaining('three quarters') });
+  });
+
+  it('returns each document whole as the page to read, headings as markdown, and filters by date when asked', async () => {
+    await put('nickel.html', NICKEL_HTML);
+    await put('old.md', '---\ntitle: Nickel in 2019\npublished: 2019-05-01\n---\n\n## Output\n\nIndonesia mined about 0.8 million tonnes of nickel in 2019.');
+    const provider = await search();
+    const all = await provider.search('Indonesia nickel tonnes', { maxResults: 5 });
+    expect(all.map((r) => r.title)).toContain('Nickel in 2019');
+    expect(all.find((r) => r.title === 'Nickel in 2019')!.content).toBe('## Output\n\nIndonesia mined about 0.8 million tonnes of nickel in 2019.');
+    const recent = await provider.search('Indonesia nickel tonnes', { maxResults: 5, since: '2025-01-01' });
+    expect(recent.map((r) => r.title)).not.toContain('Nickel in 2019');
+    expect(recent.length).toBeGreaterThan(0);
   });
 
   it('never indexes script, style or navigation text, and survives malformed HTML', async () => {

@@ -4,8 +4,8 @@
 // load.ts reads the documents, passages.ts cuts them (and stored results) into passages, search.ts answers.
 import path from 'node:path';
 import { listSessions } from '#kb/store/store.ts';
-import type { Result } from '#core/session.ts';
-import type { SearchOptions, SearchProvider } from '#kb/providers/types.ts';
+import type { SearchHit, SearchOptions, SearchProvider } from '#kb/providers/types.ts';
+import type { CorpusDocument } from './document.ts';
 import { loadCorpus } from './load.ts';
 import { documentPassages, sessionPassages, type Passage } from './passages.ts';
 import { passageSearch } from './search.ts';
@@ -23,8 +23,12 @@ export interface CorpusSearchOptions {
 
 export async function createCorpusSearch(options: CorpusSearchOptions): Promise<SearchProvider> {
   const warn = options.onWarning ?? ((message: string) => console.warn(`corpus search: ${message}`));
+  const documents = await loadCorpus(path.join(options.contentDir, 'corpus'), warn);
+  // Each document's whole text, returned with its result as the page to read: offline, reading
+  // works as it does on the web, without a fetch.
+  const pages = new Map(documents.map((doc) => [pageKey(doc.url, doc.title), documentText(doc)]));
   const found = [
-    ...(await loadCorpus(path.join(options.contentDir, 'corpus'), warn)).flatMap(documentPassages),
+    ...documents.flatMap(documentPassages),
     ...((options.includeSessions ?? true) ? sessionPassages((await listSessions(options.contentDir)).map(({ session }) => session)) : []),
   ];
   // Ids are the insertion order, which breaks score ties stably.
@@ -33,9 +37,23 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
   const search = passageSearch(passages);
   return {
     name: 'corpus',
-    async search(query: string, searchOptions: SearchOptions): Promise<Result[]> {
+    offline: true,
+    async search(query: string, searchOptions: SearchOptions): Promise<SearchHit[]> {
       searchOptions.signal?.throwIfAborted();
-      return search(query, searchOptions.maxResults);
+      const since = searchOptions.since;
+      return search(query, searchOptions.maxResults)
+        .filter((r) => !since || !r.publishedAt || r.publishedAt.slice(0, 10) >= since)
+        .map((r) => {
+          const content = pages.get(pageKey(r.url, r.title));
+          return content ? { ...r, content } : r;
+        });
     },
   };
+}
+
+const pageKey = (url: string | undefined, title: string) => (url ? `url:${url}` : `title:${title}`);
+
+/** A document as the page a reader opens: its headings as markdown headings, then its paragraphs. */
+function documentText(doc: CorpusDocument): string {
+  return doc.blocks.map((b) => (b.kind === 'heading' ? `## ${b.text}` : b.text)).join('\n\n');
 }
