@@ -104,6 +104,15 @@ describe('brave', () => {
     ]);
   });
 
+  it('limits a search to what was published since a date with a freshness range', async () => {
+    server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
+    const brave = createBraveSearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() });
+    await brave.search('q', { maxResults: 5, since: '2026-11-01' });
+    expect(server.requests[0].url.searchParams.get('freshness')).toMatch(/^2026-11-01to\d{4}-\d\d-\d\d$/);
+    await brave.search('q2', { maxResults: 5 });
+    expect(server.requests[1].url.searchParams.has('freshness')).toBe(false);
+  });
+
   it('asks for at most 20 results, the API limit', async () => {
     server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
     await createBraveSearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() }).search('q', { maxResults: 100 });

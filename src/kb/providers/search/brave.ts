@@ -18,8 +18,10 @@ export function createBraveSearch(options: { apiKey?: string; baseUrl?: string; 
   const base = resolveBase(name, options.baseUrl, ENV);
   return {
     name,
-    async search(query: string, { maxResults, signal }: SearchOptions): Promise<Result[]> {
+    async search(query: string, { maxResults, since, signal }: SearchOptions): Promise<Result[]> {
       const params = new URLSearchParams({ q: query, count: String(clampCount(maxResults, MAX_RESULTS)) });
+      // A date range: `freshness=YYYY-MM-DDtoYYYY-MM-DD`.
+      if (since) params.set('freshness', `${since}to${new Date().toISOString().slice(0, 10)}`);
       let data: unknown;
       try {
         ({ data } = await fetchJson(

@@ -70,6 +70,15 @@ describe('searxng', () => {
     ]);
   });
 
+  it('limits a search to the smallest time range that covers a since date', async () => {
+    server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
+    const searx = createSearxngSearch({ url: server.url, http: fastHttp() });
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    await searx.search('a', { maxResults: 3, since: daysAgo(10) });
+    await searx.search('b', { maxResults: 3, since: daysAgo(200) });
+    expect(server.requests.map((r) => r.url.searchParams.get('time_range'))).toEqual(['month', 'year']);
+  });
+
   it('keeps the path of an instance that lives under one', async () => {
     server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
     await createSearxngSearch({ url: `${server.url}/searx/`, http: fastHttp() }).search('q', { maxResults: 3 });

@@ -14,8 +14,10 @@ export function createSearxngSearch(options: { url?: string; http?: Partial<Http
   const base = resolveBase(name, options.url, ENV);
   return {
     name,
-    async search(query: string, { maxResults, signal }: SearchOptions): Promise<Result[]> {
+    async search(query: string, { maxResults, since, signal }: SearchOptions): Promise<Result[]> {
       const params = new URLSearchParams({ q: query, format: 'json' });
+      // SearXNG filters by a coarse range only: the smallest of day, month and year that covers `since`.
+      if (since) params.set('time_range', timeRange(since));
       let data: unknown;
       try {
         ({ data } = await fetchJson({ url: `${base}/search?${params}`, method: 'GET' }, requestOptions(name, options.http, undefined, signal)));
@@ -39,4 +41,9 @@ function explain(error: unknown, base: string): unknown {
     return new HttpError('searxng', `rate limited (HTTP 429) by ${new URL(base).origin}: its bot limiter may be blocking programmatic requests (\`server.limiter\` in settings.yml)`, { status: 429, retryable: false, cause: error });
   }
   return error;
+}
+
+function timeRange(since: string): 'day' | 'month' | 'year' {
+  const days = (Date.now() - Date.parse(since)) / 86_400_000;
+  return days <= 1 ? 'day' : days <= 31 ? 'month' : 'year';
 }

@@ -49,6 +49,12 @@ describe('serper', () => {
     server = undefined;
   });
 
+  it('limits a search to what was published since a date with Google’s custom date range', async () => {
+    server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
+    await createSerperSearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() }).search('q', { maxResults: 5, since: '2026-03-07' });
+    expect(server.requests[0].json).toMatchObject({ q: 'q', tbs: 'cdr:1,cd_min:3/7/2026' });
+  });
+
   it('POSTs {q, num} to /search with X-API-KEY, and normalises the results', async () => {
     server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
     const results = await createSerperSearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() }).search('us rare earth imports china', { maxResults: 10 });

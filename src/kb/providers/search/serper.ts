@@ -17,9 +17,11 @@ export function createSerperSearch(options: { apiKey?: string; baseUrl?: string;
   const base = resolveBase(name, options.baseUrl, ENV);
   return {
     name,
-    async search(query: string, { maxResults, signal }: SearchOptions): Promise<Result[]> {
+    async search(query: string, { maxResults, since, signal }: SearchOptions): Promise<Result[]> {
+      // Google's custom date range: `tbs=cdr:1,cd_min:M/D/YYYY`.
+      const tbs = since ? `cdr:1,cd_min:${Number(since.slice(5, 7))}/${Number(since.slice(8, 10))}/${since.slice(0, 4)}` : undefined;
       const { data } = await fetchJson(
-        { url: `${base}/search`, method: 'POST', headers: { 'x-api-key': key }, body: { q: query, num: clampCount(maxResults, MAX_RESULTS) } },
+        { url: `${base}/search`, method: 'POST', headers: { 'x-api-key': key }, body: { q: query, num: clampCount(maxResults, MAX_RESULTS), ...(tbs ? { tbs } : {}) } },
         requestOptions(name, options.http, key, signal),
       );
       if (!isRecord(data)) throw new ProviderError(name, `answer had no \`organic\` list (got ${describeAnswer(data)})`);

@@ -55,6 +55,17 @@ describe('tavily', () => {
     server = undefined;
   });
 
+  it('asks for the page text and a start date, and hands the text over with the result to be read, not stored', async () => {
+    const withRaw = { ...ANSWER, results: [{ ...ANSWER.results[0], raw_content: 'Net import reliance: 80% in 2024.' }, ANSWER.results[1]] };
+    server = await startLoopback((_req, res) => sendJson(res, 200, withRaw));
+    const hits = await createTavilySearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() }).search('q', { maxResults: 5, since: '2026-11-01' });
+    expect(server.requests[0]!.json).toMatchObject({ include_raw_content: 'text', start_date: '2026-11-01' });
+    expect(hits.map((h) => h.content)).toEqual(['Net import reliance: 80% in 2024.', undefined]);
+    const plain = await createTavilySearch({ apiKey: KEY, baseUrl: server.url, http: fastHttp() }).search('q', { maxResults: 5 });
+    expect(server.requests[1]!.json).not.toHaveProperty('start_date');
+    expect(plain).toHaveLength(2);
+  });
+
   it('POSTs {query, max_results, search_depth} to /search with a Bearer key, and normalises the results', async () => {
     server = await startLoopback((_req, res) => sendJson(res, 200, ANSWER));
     const results = await createTavilySearch({ apiKey: KEY, baseUrl: `${server.url}/`, http: fastHttp() }).search('US rare earth import dependency on China', { maxResults: 5 });
