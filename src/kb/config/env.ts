@@ -16,6 +16,8 @@ export const KB_VARS = {
   search: 'KB_SEARCH_PROVIDER',
   llm: 'KB_LLM_PROVIDER',
   model: 'KB_LLM_MODEL',
+  /** `1`: the reader may open pages on private, loopback and link-local addresses (intranets, tests). */
+  allowPrivateHosts: 'KB_ALLOW_PRIVATE_HOSTS',
 } as const;
 
 /** A variable's value, trimmed; blank counts as unset, so `FOO=` in a CI file means no FOO. */
@@ -31,6 +33,11 @@ export function siteContentDir(env: Env = process.env): string {
 /** Points the site build in this process at a content folder (`kb build`, before Astro starts). */
 export function setSiteContentDir(dir: string): void {
   process.env[KB_VARS.contentDir] = dir;
+}
+
+/** Whether the environment allows reading private addresses: KB_ALLOW_PRIVATE_HOSTS=1, and nothing else. */
+export function privateHostsAllowed(env: Env = process.env): boolean {
+  return readVar(env, KB_VARS.allowPrivateHosts) === '1';
 }
 
 /** The provider choices the environment makes for every query, as written (config validates them). */

@@ -159,14 +159,14 @@ describe('the docs list exactly the registry', () => {
     }
   });
 
-  it('docs/configuration.md: the provider overrides', () => {
-    expect(table(read('docs/configuration.md'), 'variable').flatMap((r) => variables(r[0]))).toEqual(overrides);
+  it('docs/configuration.md: the provider overrides, and the reader’s one variable', () => {
+    expect(table(read('docs/configuration.md'), 'variable').flatMap((r) => variables(r[0]))).toEqual([...overrides, KB_VARS.allowPrivateHosts]);
   });
 
   it('README.md: every provider name, variable and default base URL', () => {
     const rows = table(read('README.md'), 'variable');
     // KB_SITE and KB_BASE configure the site build (astro.config.mjs), not providers.
-    expect(rows.flatMap((r) => variables(r[0])).sort()).toEqual([...overrides, ...varsOf('search'), ...varsOf('llm'), 'KB_SITE', 'KB_BASE'].sort());
+    expect(rows.flatMap((r) => variables(r[0])).sort()).toEqual([...overrides, ...varsOf('search'), ...varsOf('llm'), 'KB_SITE', 'KB_BASE', KB_VARS.allowPrivateHosts].sort());
     const row = (variable: string) => rows.find((r) => variables(r[0]).includes(variable))!;
     expect(codes(row(KB_VARS.search)[1])).toEqual(SEARCH_PROVIDERS);
     expect(codes(row(KB_VARS.llm)[1])).toEqual(LLM_PROVIDERS);

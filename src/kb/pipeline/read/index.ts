@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { clip, squash } from '#core/text-analysis.ts';
+import { privateHostsAllowed } from '#kb/config/env.ts';
 import type { ResponseCache } from '#kb/providers/http.ts';
 import type { Resolve } from './addresses.ts';
 import { extract, extractPlain, type PageDocument } from './extract.ts';
@@ -227,11 +228,6 @@ export function createReader(options: ReaderOptions = {}): Reader {
   };
 }
 
-/** Whether the environment allows reading private addresses: KB_ALLOW_PRIVATE_HOSTS=1, and nothing else. */
-export function privateHostsAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.KB_ALLOW_PRIVATE_HOSTS === '1';
-}
-
 /** One batch of pages with a reader of its own (robots.txt is asked again by the next batch). */
 export async function readPages(items: ReadItem[], options: ReaderOptions & ReadRequest): Promise<{ pages: PageRead[]; stats: ReadStats }> {
   const reader = createReader(options);
@@ -249,3 +245,5 @@ function snippetPassages(item: ReadItem, query: { question: string; subQuery?: s
   if (!text) return [];
   return rankPassages([{ text, where: 'search snippet' }], query, 1);
 }
+
+export { privateHostsAllowed } from '#kb/config/env.ts';
