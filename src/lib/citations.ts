@@ -8,7 +8,7 @@ export const citeId = (n: number, k: number) => `kb-cite-${n}-${k}`;
 /** One place in the prose that cites a source: its element id and the part of the body it is in. */
 export interface CitePlace {
   id: string;
-  part: 'summary' | 'analysis';
+  part: 'answer' | 'summary' | 'analysis';
 }
 
 /** What the render-time plugin records per briefing: for each cited n, the places citing it. */

@@ -99,6 +99,44 @@ describe('renderProse', () => {
     );
   });
 
+  it('renders the answer as its own part, first, apart from the summary and analysis, its citations counted first', () => {
+    const { html, answer, citations, headings } = renderProse(session({ answer: { text: 'Yes, mostly [2] <script>alert(1)</script> [x](javascript:y).', figures: [] } }), { citations: true });
+    expect(answer).toBe(
+      '<section data-kb-part="answer">\n<p>Yes, mostly [<a href="#kb-source-2" id="kb-cite-2-1" aria-label="source 2">2</a>] &lt;script&gt;alert(1)&lt;/script&gt; <span class="unlinked">x</span>.</p>\n</section>\n',
+    );
+    expect(html).not.toContain('data-kb-part="answer"');
+    expect(html).toContain('id="kb-cite-2-2"'); // the analysis's [2] is the second citation of source 2
+    expect(citations.get(2)).toEqual([{ id: 'kb-cite-2-1', part: 'answer' }, { id: 'kb-cite-2-2', part: 'analysis' }]);
+    expect(headings.map((h) => h.part)).not.toContain('answer');
+    // No answer, or a blank one: nothing.
+    expect(renderProse(session()).answer).toBeUndefined();
+    expect('answer' in renderProse(session())).toBe(false);
+  });
+
+  it('describes a citation by the passage it rests on, escaped, in a popover the link points at', () => {
+    const steps: Session['steps'] = [
+      { id: 'step_0', results: [{ title: 'A', url: 'https://a.example/', passages: [{ text: '  ', where: 'x' }, { text: 'He said <script>alert(1)</script> & "left"', where: 'Annex <b>II</b>' }] }, { title: 'B' }] },
+    ];
+    const { html } = renderProse(session({ steps, answer: { text: 'Answer [1].', figures: [] } }), { citations: true });
+    expect(html).toContain(
+      '[<a href="#kb-source-1" id="kb-cite-1-2" aria-label="source 1" aria-describedby="kb-cite-1-2-passage">1</a><span class="kb-cite-passage" id="kb-cite-1-2-passage" role="tooltip" data-pagefind-ignore>“He said &lt;script&gt;alert(1)&lt;/script&gt; &amp; "left"” (Annex &lt;b&gt;II&lt;/b&gt;)</span>]',
+    );
+    // A source with no passages: a plain citation link.
+    expect(html).toContain('[<a href="#kb-source-2" id="kb-cite-2-1" aria-label="source 2">2</a>]');
+    expect(htmlToHast(html) && [...elements(htmlToHast(html) as Node)].some((e) => e.tagName === 'script')).toBe(false);
+    // Without citations asked for, no popovers.
+    expect(renderProse(session({ steps })).html).not.toContain('kb-cite-passage');
+  });
+
+  it('leaves the grounding marks in place around the citations\' popovers', () => {
+    const steps: Session['steps'] = [{ id: 'step_0', results: [{ title: 'Imports', url: 'https://a.example/', snippet: 'Imports fell 12% in 2024.', passages: [{ text: 'Imports fell 12% in 2024.' }] }] }];
+    const { html, grounding } = renderProse(session({ summary: '', analysis: 'Imports fell 12% in 2024 [1]. Exports rose 40% [1].', steps }), { citations: true, grounding: true });
+    expect(html).toContain('kb-cite-passage');
+    expect(grounding.claims.length).toBe(1);
+    expect(grounding.marks).toBe(1);
+    expect(html).toMatch(/<mark class="kb-unsupported"[^>]*>40%<\/mark>/);
+  });
+
   it('renders markdown nested thousands of levels deep without failing', () => {
     const { html } = renderProse(session({ analysis: '>'.repeat(5000) + ' deep', summary: '- '.repeat(3000) + 'x' }));
     expect(html).toContain('deep');
