@@ -191,7 +191,7 @@ async function extractPdf(body: Uint8Array): Promise<PageDocument> {
   const { getDocumentProxy } = await import('unpdf');
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
-    // isEvalSupported off: PDF.js would otherwise compile font programs with `new Function`
+    // isEvalSupported off: PDF.js would otherwise compile font programs into functions at run time
     // (the path of CVE-2024-4367). A copy, because PDF.js takes ownership of the buffer it gets.
     // Verbosity 0: errors only; a hostile file's warnings are not worth the run log's lines.
     pdf = await getDocumentProxy(new Uint8Array(body), { isEvalSupported: false, useSystemFonts: false, disableFontFace: true, stopAtErrors: false, verbosity: 0 });
