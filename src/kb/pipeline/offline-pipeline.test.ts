@@ -9,6 +9,7 @@ import { sessionToMdx } from '#kb/store/mdx.ts';
 import { createCorpusSearch } from '#kb/providers/search/corpus/index.ts';
 import { deriveStatus, type Step } from '#core/session.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
+import { splitSentences } from '#core/text-analysis.ts';
 import { extractiveAnalyst } from './analysts/extractive/index.ts';
 import { rulePlanner } from './planners/rule.ts';
 
@@ -44,7 +45,7 @@ describe('the offline pipeline over the example knowledge base', () => {
 
   for (const query of config.queries) {
     it(`writes a useful, cited briefing for "${query.question}"`, async () => {
-      const { steps, summary, analysis } = await run(query, false);
+      const { steps, summary, analysis, answer } = await run(query, false);
 
       const results = numberResults(steps);
       expect(results.length).toBeGreaterThanOrEqual(8);
@@ -53,11 +54,26 @@ describe('the offline pipeline over the example knowledge base', () => {
 
       const findings = analysis.slice(analysis.indexOf('## Findings'), analysis.indexOf('## Figures'));
       const bullets = findings.split('\n').filter((line) => line.startsWith('- '));
-      expect(bullets.length).toBeGreaterThanOrEqual(5);
+      // No sentence is quoted twice, so the findings are shared out: the answer and the key
+      // findings in the summary, the rest in the analysis.
+      const keyFindings = summary.split('\n').filter((line) => /^\d+\. /.test(line));
+      expect(splitSentences(answer!.text).length + keyFindings.length + bullets.length).toBeGreaterThanOrEqual(5);
       expect(findings.match(/^### /gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
       expect(analysis).toMatch(/^\| .+ \| .+ \| \[\d+\] .+ \|$/m);
       expect(summary).toContain('Key findings:');
       expect(checkCitations(`${summary}\n${analysis}`, results.length).removed).toBe(0);
+
+      // The summary opens with the answer, cited; nothing is said about the search itself, and
+      // no sentence is written twice.
+      expect(summary.startsWith(answer!.text)).toBe(true);
+      expect(answer!.text).toMatch(/\[\d+\]\.$/);
+      for (const line of `${summary}\n${analysis}`.split('\n')) expect(line).not.toMatch(/search results|distinct sources|bear on this question|themes?:/i);
+      const sentences = `${summary}\n${analysis}`
+        .split('\n')
+        .filter((line) => line.trim() && !/^(?:#{2,3} |\| --- |Key findings:)/.test(line))
+        .flatMap((line) => splitSentences(line.replace(/^(?:- |\d+\. )/, '')))
+        .map((sentence) => sentence.toLowerCase().replace(/\[\d+\]/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim());
+      expect(sentences.filter((sentence, i) => sentences.indexOf(sentence) !== i)).toEqual([]);
 
       // The briefing is a valid session file, and the same input gives the same bytes.
       const again = await run(query, false);
@@ -73,9 +89,20 @@ describe('the offline pipeline over the example knowledge base', () => {
         tags: query.tags,
         steps,
         status: deriveStatus(steps),
+        schemaVersion: 2,
+        answer,
       });
     });
   }
+
+  it('answers the rare-earths question first, with its share of imports as a key figure', async () => {
+    const { summary, answer } = await run(config.queries.find((q) => q.id === 'us-china-rare-earths')!, false);
+    // content/corpus/rare-earths/us-import-reliance.md: "…net import reliance … was about 80% in 2024…"
+    const [first] = splitSentences(summary);
+    expect(first).toMatch(/\d+(?:\.\d+)?%/);
+    expect(first).toContain('net import reliance for rare-earth compounds and metals was about 80% in 2024');
+    expect(answer!.figures[0]).toEqual(expect.objectContaining({ label: 'US net import reliance for rare-earth compounds and metals', value: 80, unit: '%', text: 'about 80%', asOf: '2024' }));
+  });
 
   it('also searches the sessions already stored in the knowledge base', async () => {
     const withSessions = await run(config.queries.find((q) => q.id === 'lithium-refining-outside-china')!, true);

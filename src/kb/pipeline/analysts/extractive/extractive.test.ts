@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mdxToSession, sessionToMdx } from '#kb/store/mdx.ts';
-import type { Session, Step } from '#core/session.ts';
+import type { Result, Session, Step } from '#core/session.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
+import { splitSentences } from '#core/text-analysis.ts';
 import { extractiveAnalyst, findFigures } from './index.ts';
 
 const QUESTION = 'What is the import dependency of the US on China for rare earths?';
@@ -20,6 +23,12 @@ function fixtureSteps(): Step[] {
             'US net import reliance for rare-earth compounds and metals was about 80% in 2024. China supplied about 70% of US imports of rare-earth compounds and metals over 2020–2023. Much of it is processed.',
           source: 'trade-data.example.com',
           publishedAt: '2025-02-10',
+          // The page was read: its passages are quoted too, before the snippet.
+          read: { status: 'read', kind: 'html', chars: 5200 },
+          passages: [
+            { text: 'The value of US imports of rare-earth compounds and metals was about $170 million in 2024.', where: 'Imports by value', score: 0.7 },
+            { text: 'Malaysia supplied about 13% of US imports of rare-earth compounds and metals, Japan about 6% and Estonia about 5%.', where: 'Where imports come from', score: 0.6 },
+          ],
         },
         {
           title: 'Where US rare earth magnets come from',
@@ -28,6 +37,11 @@ function fixtureSteps(): Step[] {
             '...magnets, and it is where US dependence on China is most acute. China produced about 92% of the world\'s sintered rare earth magnets in 2024, while the US produced almost none...',
           source: 'minerals-desk.example.org',
           publishedAt: '2025-06-18T09:00:00Z',
+          read: { status: 'read', kind: 'html', chars: 3900 },
+          passages: [
+            { text: 'US imports of permanent magnets were about 8,500 tonnes in 2024, most of them from China.', where: 'Imports', score: 0.66 },
+            { text: 'Permanent magnets made of neodymium, iron and boron are the largest use of rare earths by value.', where: 'paragraph 1', score: 0.5 },
+          ],
         },
         {
           title: 'Rare earth policy brief',
@@ -57,6 +71,7 @@ function fixtureSteps(): Step[] {
             'China required export licences for seven rare earths from April 2025, and rare earth magnet exports to the US fell by more than 90% in May. Short one. It was bad and',
           source: 'policy-tracker.example.org',
           publishedAt: '2025-11-12',
+          passages: [{ text: 'US importers now hold larger rare earth inventories, but most estimate their stocks at three to six months of use.', where: 'Stocks' }],
         },
         { title: 'A result without a snippet', url: 'https://news.example.com/no-snippet', source: 'news.example.com' },
       ],
@@ -67,7 +82,8 @@ function fixtureSteps(): Step[] {
   ];
 }
 
-const SNIPPETS = fixtureSteps().flatMap((s) => s.results.map((r) => r.snippet ?? ''));
+/** What may be quoted: the snippets and the passages read. */
+const SNIPPETS = fixtureSteps().flatMap((s) => s.results.flatMap((r) => [r.snippet ?? '', ...(r.passages ?? []).map((p) => p.text)]));
 
 /** The list items of a markdown text (bullets and numbered). */
 function listItems(markdown: string): string[] {
@@ -125,44 +141,47 @@ describe('extractiveAnalyst', () => {
     expect(all).not.toMatch(/\.\.\.|…/);
     expect(all).not.toMatch(/<\/?b>/);
     expect(all).not.toContain('[12]');
-    // Result 4 restates result 1's sentence: it is quoted once, from result 1.
-    expect(findings.filter((item) => item.includes('net import reliance'))).toEqual([expect.stringContaining('[1]')]);
+    // Result 4 restates result 1's sentence: it is quoted once, from result 1 (as the answer, now).
+    expect(all.split('\n').filter((line) => line.includes('net import reliance') && !line.startsWith('|'))).toEqual([expect.stringContaining('[1]')]);
   });
 
-  it('opens the summary with what the sources indicate, then three key findings', async () => {
-    const { summary } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
+  it('opens the summary with the answer, then three key findings', async () => {
+    const { summary, answer } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const lines = summary.split('\n');
-    expect(lines[0]).toMatch(/^The 6 search results from 4 distinct sources bear on this question/);
+    expect(lines[0]).toMatch(/^US net import reliance for rare-earth compounds and metals was about 80% in 2024 \[1\]\./);
+    expect(lines[0]).toBe(answer!.text);
     expect(lines[2]).toBe('Key findings:');
     expect(listItems(summary).map((item) => item.slice(0, 3))).toEqual(['1. ', '2. ', '3. ']);
   });
 
-  it('groups findings under ### headings and lists every figure sentence in the figures table', async () => {
-    const { analysis } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
+  it('groups findings under ### headings and lists the figures, not the sentences, in the figures table', async () => {
+    const { summary, analysis } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const findings = section(analysis, 'Findings');
     expect(findings).toMatch(/^### \S/m);
-    const figureSentences = listItems(findings).filter((item) => findFigures(quoted(item)).length > 0);
+    const figureSentences = [summary.split('\n')[0]!, ...listItems(summary), ...listItems(findings)].filter((item) => findFigures(quoted(item)).length > 0);
     expect(figureSentences.length).toBeGreaterThanOrEqual(3);
 
     const table = section(analysis, 'Figures').trim().split('\n');
-    expect(table[0]).toBe('| Figure | Context | Source |');
-    expect(table[1]).toBe('| --- | --- | --- |');
+    expect(table[0]).toBe('| Figure | What it measures | As of | Source |');
+    expect(table[1]).toBe('| --- | --- | --- | --- |');
     const rows = table.slice(2);
-    expect(rows).toHaveLength(figureSentences.length);
+    // Every sentence with a figure has a row citing the same result; no row repeats a sentence.
     for (const item of figureSentences) {
       const n = /\[(\d+)\][.!?]?$/.exec(item)![1];
-      const row = rows.find((r) => r.includes(quoted(item)));
-      expect(row, item).toBeDefined();
-      expect(row).toContain(`[${n}]`);
-      for (const figure of findFigures(quoted(item))) expect(row!.split(' | ')[0]).toContain(figure);
+      expect(rows.some((r) => r.includes(` | [${n}] `)), item).toBe(true);
+      expect(rows.some((r) => r.includes(quoted(item))), item).toBe(false);
     }
-    expect(rows.find((r) => r.includes('about 80% in 2024'))).toMatch(/^\| 80% \| /);
+    expect(rows).toContain('| about 80% | US net import reliance for rare-earth compounds and metals | 2024 | [1] trade-data.example.com |');
+    expect(rows).toContain('| about 70% | Share of US imports of rare-earth compounds and metals (China supplied) | 2020–2023 | [1] trade-data.example.com |');
+    expect(rows).toContain('| more than 90% | Rare earth magnet exports to the US fell |  | [5] policy-tracker.example.org |');
+    expect(rows).toContain('| below 60% | US import dependence on China for rare earths | 2030 | [3] policy-tracker.example.org |');
   });
 
   it('states the right counts, date span, and the steps that came back empty, failed or cut off', async () => {
     const { analysis } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const limitations = section(analysis, 'Limitations');
-    expect(limitations).toContain('This briefing draws on 6 results from 4 distinct sources (by domain) across 4 searches.');
+    // How many results and outlets there were is not a finding: no line counts them.
+    expect(limitations).not.toMatch(/distinct sources?|search results/);
     expect(limitations).toContain('Publication dates are known for 4 of 6 results, dated from 2025-02-10 to 2026-01-05; 2 results have no date.');
     expect(limitations).toContain('1 result had no snippet, so nothing could be quoted from it.');
     expect(limitations).toContain('step_2 (“US China rare earths latest data”) added no results. The search engine returned nothing for this query.');
@@ -203,6 +222,7 @@ describe('extractiveAnalyst', () => {
     const b = await extractiveAnalyst.analyse(QUESTION, structuredClone(fixtureSteps()));
     expect(b.summary).toBe(a.summary);
     expect(b.analysis).toBe(a.analysis);
+    expect(b.answer).toEqual(a.answer);
   });
 
   it('writes text that goes through the session MDX writer and reads back unchanged', async () => {
@@ -222,7 +242,7 @@ describe('extractiveAnalyst', () => {
     };
     const mdx = sessionToMdx(session);
     expect(mdxToSession(mdx, 'test.mdx')).toEqual(session);
-    expect(mdx).toContain('| Figure | Context | Source |');
+    expect(mdx).toContain('| Figure | What it measures | As of | Source |');
     expect(mdx).toContain('### ');
   });
 });
@@ -234,5 +254,111 @@ describe('findFigures', () => {
     expect(findFigures('Output reached 45,000 tonnes and 1.4 million t.')).toEqual(['45,000 tonnes', '1.4 million t']);
     expect(findFigures('Lynas began separating dysprosium in May 2025.')).toEqual(['2025']);
     expect(findFigures('Each F-35 needs magnets; COVID-19 slowed output.')).toEqual([]);
+  });
+});
+
+// --- answer first: the direct answer, its key figures as data, and nothing said twice.
+const META_TEXT = /search results|distinct sources|bear on this question|themes?:/i;
+
+/** A run whose best pages were read: the key fact is only in a passage of result 3's page. */
+const READ = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../../../tests/fixtures/analyst/rare-earths-read.json'), 'utf8')) as { question: string; steps: Step[] };
+
+/** Every sentence of the briefing's prose and table, normalised: lower case, no citations, letters and digits only. */
+function sentencesOf(...texts: string[]): string[] {
+  return texts
+    .flatMap((text) => text.split('\n'))
+    .filter((line) => !/^(?:#{2,3} |\| --- )/.test(line) && line.trim() !== '' && line !== 'Key findings:')
+    .flatMap((line) => splitSentences(line.replace(/^(?:- |\d+\. )/, '')))
+    .map((sentence) =>
+      sentence
+        .toLowerCase()
+        .replace(/\[\d+(?:,\s*\d+)*\]/g, '')
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim(),
+    )
+    .filter(Boolean);
+}
+
+/** Everything a result gives to quote: title, snippet and the passages read. */
+function resultText(result: Result): string {
+  return [result.title, result.snippet ?? '', ...(result.passages ?? []).map((p) => p.text)].join(' ');
+}
+
+/** The briefings of both fixtures: the run whose pages were read, and the snippets-first one above. */
+function bothBriefings() {
+  return Promise.all([extractiveAnalyst.analyse(READ.question, READ.steps), extractiveAnalyst.analyse(QUESTION, fixtureSteps())]);
+}
+
+describe('the extractive answer', () => {
+  it('answers from a passage read when the snippets lack the key fact, citing the page it came from', async () => {
+    const snippets = READ.steps.flatMap((step) => step.results.map((r) => r.snippet ?? ''));
+    expect(snippets.some((snippet) => snippet.includes('80%'))).toBe(false);
+
+    const { summary, answer } = await extractiveAnalyst.analyse(READ.question, READ.steps);
+    const [first] = splitSentences(answer!.text);
+    expect(first).toMatch(/\babout 80%/);
+    expect(first).toMatch(/\[3\]\.$/);
+    expect(first).toBe('US net import reliance for rare-earth compounds and metals was about 80% in 2024, down from more than 95% a decade earlier, as domestic mining recovered [3].');
+    // The forecast of result 1 and the import value of result 2 are findings, not the answer.
+    expect(answer!.text).not.toContain('[1]');
+    expect(answer!.text).not.toContain('$170 million');
+    // The summary opens with the answer: the first sentence a reader sees is it.
+    expect(splitSentences(summary)[0]).toBe(first);
+    expect(summary.startsWith(answer!.text)).toBe(true);
+  });
+
+  it('gives the key figures as data: what each measures in the sentence\'s own words, value, unit, date and source', async () => {
+    const { answer } = await extractiveAnalyst.analyse(READ.question, READ.steps);
+    expect(answer!.figures[0]).toEqual({ label: 'US net import reliance for rare-earth compounds and metals', value: 80, unit: '%', text: 'about 80%', asOf: '2024', cite: 3 });
+    expect(answer!.figures).toContainEqual({ label: 'Share of US imports of rare-earth compounds and metals (China was the source)', value: 70, unit: '%', text: 'about 70%', asOf: '2020–2023', cite: 3 });
+    expect(answer!.figures).toContainEqual(expect.objectContaining({ value: 170_000_000, unit: 'USD', text: 'about $170 million', asOf: '2024', cite: 2 }));
+    expect(answer!.figures.length).toBeLessThanOrEqual(12);
+
+    const results = numberResults(READ.steps);
+    for (const figure of answer!.figures) {
+      const source = resultText(results[figure.cite! - 1]!.result).toLowerCase();
+      // The label's words, the figure as written and its date are all in the result it cites.
+      const words = figure.label.replace(/^Share of /, '').replace(/[()]/g, '').toLowerCase().split(' ');
+      for (const word of words) expect(source, `${figure.label}: ${word}`).toContain(word);
+      expect(source).toContain(figure.text!.toLowerCase());
+      if (figure.asOf) for (const year of figure.asOf.split('–')) expect(source).toContain(year);
+    }
+  });
+
+  it('writes no line about the search itself: no result or source counts, no "themes"', async () => {
+    for (const { summary, analysis } of await bothBriefings()) {
+      for (const line of `${summary}\n${analysis}`.split('\n')) expect(line).not.toMatch(META_TEXT);
+    }
+    // A step that found nothing is told as what happened to it, at the end.
+    const { analysis } = await extractiveAnalyst.analyse(READ.question, READ.steps);
+    expect(section(analysis, 'Limitations')).toContain('step_2 (“US China rare earths policy response”) added no results. The search engine returned nothing for this query.');
+  });
+
+  it('never writes a sentence twice across the summary, the findings and the figures table', async () => {
+    for (const { summary, analysis } of await bothBriefings()) {
+      const sentences = sentencesOf(summary, analysis);
+      expect(sentences.length).toBeGreaterThan(10);
+      const repeated = sentences.filter((sentence, i) => sentences.indexOf(sentence) !== i);
+      expect(repeated).toEqual([]);
+    }
+  });
+
+  it('keeps a snippet sentence that the page\'s passage says in full only once, in the page\'s words', async () => {
+    // Result 2's snippet says "…about $170 million in 2024." and its passage adds "…up from about $160 million in 2023."
+    const { summary, analysis } = await extractiveAnalyst.analyse(READ.question, READ.steps);
+    const lines = `${summary}\n${analysis}`.split('\n').filter((line) => line.includes('$170 million') && !line.startsWith('|'));
+    expect(lines).toEqual([expect.stringContaining('up from about $160 million in 2023 [2].')]);
+  });
+
+  it('says when every result comes from one outlet, as a limitation', async () => {
+    const steps: Step[] = [{ id: 'step_0', query: 'rare earths', results: READ.steps[0]!.results.slice(1, 2).flatMap((r) => [r, { ...r, url: `${r.url}?page=2` }]) }];
+    const { analysis } = await extractiveAnalyst.analyse(READ.question, steps);
+    expect(section(analysis, 'Limitations')).toContain('Every result comes from one outlet, trade-data.example.com, so no finding here is borne out by a second one.');
+  });
+
+  it('gives no answer when there is nothing to answer from', async () => {
+    expect((await extractiveAnalyst.analyse(QUESTION, [])).answer).toBeUndefined();
+    const titleOnly: Step[] = [{ id: 'step_0', query: 'rare earths', results: [{ title: 'Only a title', url: 'https://example.com/a' }] }];
+    expect((await extractiveAnalyst.analyse(QUESTION, titleOnly)).answer).toBeUndefined();
   });
 });

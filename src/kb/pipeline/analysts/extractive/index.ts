@@ -1,22 +1,31 @@
-// The offline analyst: no model. It quotes the search snippets' most relevant sentences,
-// grouped into themes, with every sentence cited `[n]`, a table of the figures they contain,
-// and limitations computed from the data. Nothing is paraphrased and nothing is invented; the
-// same steps always give byte-identical text.
-// sentences.ts finds what may be quoted, ranking.ts chooses, themes.ts groups, writing.ts writes.
+// The offline analyst: no model. It quotes the most relevant sentences of the passages read and
+// the search snippets, every one cited `[n]`: first the one or two that answer the question, with
+// their key figures as structured data, then the key findings, then the other findings grouped
+// into themes, a table of the figures and limitations computed from the data. Nothing is
+// paraphrased, nothing is invented, no sentence is quoted twice, and the same steps always give
+// byte-identical text.
+// sentences.ts finds what may be quoted, ranking.ts chooses, answer.ts answers, themes.ts groups,
+// key-figures.ts reads the figures, writing.ts writes.
 import type { Step } from '#core/session.ts';
 import { contentTerms } from '#core/text-analysis.ts';
 import { numberResults } from '#core/citations.ts';
 import type { Analysis, Analyst } from '#kb/pipeline/types.ts';
-import { byScore, inverseDocumentFrequency, pickDiverse, rankCandidates } from './ranking.ts';
+import { chooseAnswer } from './answer.ts';
+import { keyFigures } from './key-figures.ts';
+import { byScore, inverseDocumentFrequency, pickDiverse, rankCandidates, topicTerms } from './ranking.ts';
 import { extractCandidates } from './sentences.ts';
 import { buildThemes } from './themes.ts';
 import { noResults, nothingQuotable, writeBriefing } from './writing.ts';
 
 export { extractCandidates, findFigures, type Candidate } from './sentences.ts';
 export { pickDiverse, rankCandidates, topicTerms } from './ranking.ts';
+export { chooseAnswer } from './answer.ts';
+export { keyFigures } from './key-figures.ts';
 
-/** Key findings in the summary. */
+/** Key findings in the summary, when there are enough sentences to leave some for the analysis. */
 const KEY_FINDINGS = 3;
+/** Sentences the analysis's findings keep before the summary takes more than one key finding. */
+const FINDINGS_KEPT = 5;
 
 export const extractiveAnalyst: Analyst = {
   name: 'extractive',
@@ -31,13 +40,29 @@ export function extractiveAnalysis(question: string, steps: Step[]): Analysis {
   if (numbered.length === 0) return noResults(steps);
 
   const candidates = rankCandidates(question, steps, extractCandidates(numbered));
-  const picked = pickDiverse(candidates, steps.length);
-  if (picked.length === 0) return nothingQuotable(steps, numbered, candidates.length);
-
-  const questionTerms = new Set(contentTerms(question));
   const idf = inverseDocumentFrequency(candidates);
-  const themes = buildThemes(steps, picked, questionTerms, idf);
+  const questionTerms = new Set(contentTerms(question));
+  const answer = chooseAnswer(question, candidates, idf, topicTerms(steps, questionTerms));
+  if (answer.length === 0) return nothingQuotable(steps, numbered, candidates.length);
 
-  const strongest = [...picked].sort(byScore).slice(0, KEY_FINDINGS);
-  return writeBriefing(steps, numbered, themes, strongest, { picked: picked.length, usable: candidates.length });
+  // The findings: the best of the other sentences, the strongest of them in the summary.
+  const picked = pickDiverse(
+    candidates.filter((c) => !answer.includes(c)),
+    steps.length,
+  );
+  // No sentence is quoted twice, so the summary's key findings leave the analysis fewer; with few
+  // sentences the summary takes one and the analysis keeps the rest.
+  const keyCount = Math.min(KEY_FINDINGS, Math.max(picked.length >= 2 ? 1 : 0, picked.length - FINDINGS_KEPT));
+  const keyFindings = [...picked].sort(byScore).slice(0, keyCount);
+  const rest = picked.filter((c) => !keyFindings.includes(c));
+  const themes = buildThemes(steps, rest, questionTerms, idf);
+
+  return writeBriefing(steps, numbered, {
+    answer,
+    keyFindings,
+    themes,
+    figures: keyFigures([...answer, ...keyFindings]),
+    tableFigures: keyFigures([...answer, ...keyFindings, ...themes.flatMap((theme) => theme.sentences)], 20),
+    counts: { picked: answer.length + picked.length, usable: candidates.length },
+  });
 }

@@ -21,7 +21,7 @@ export function inverseDocumentFrequency(candidates: Candidate[]): Map<string, n
 /**
  * Scores each sentence by the IDF-weighted overlap of its terms with the question (full weight)
  * and with its step's sub-query (half weight), scaled by how much of the question its result
- * covers as a whole (title and snippet: a passage about gallium that happens to say "China"
+ * covers as a whole (title, snippet and passages read: a passage about gallium that happens to say "China"
  * and "imports" is not about rare earths), with a bonus for figures, a small one for results
  * the search ranked higher, and a mild penalty for long sentences.
  */
@@ -34,7 +34,7 @@ export function rankCandidates(question: string, steps: Step[], candidates: Cand
   const stepTerms = steps.map((step) => new Set(contentTerms(step.query ?? '')));
   const resultCoverage = new Map<number, number>();
   for (const { n, result } of numberResults(steps)) {
-    const terms = new Set(contentTerms(`${result.title} ${result.snippet ?? ''}`));
+    const terms = new Set(contentTerms([result.title, result.snippet ?? '', ...(result.passages ?? []).map((p) => p.text)].join(' ')));
     const covered = [...questionTerms].reduce((sum, term) => sum + (terms.has(term) ? weightOf(term) : 0), 0);
     resultCoverage.set(n, questionWeight > 0 ? covered / questionWeight : 1);
   }

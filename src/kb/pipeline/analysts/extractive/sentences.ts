@@ -1,4 +1,5 @@
-// Quotable sentences: the snippet sentences fit to quote, cleaned and de-duplicated, with their figures.
+// Quotable sentences: the sentences of the passages read and of the search snippets fit to quote,
+// cleaned and de-duplicated, with their figures.
 import type { Result } from '#core/session.ts';
 import { compareStrings, contentTerms, splitSentences, squash, STOP_WORDS, wordCount } from '#core/text-analysis.ts';
 import type { NumberedResult } from '#core/citations.ts';
@@ -12,10 +13,12 @@ export interface Candidate {
   /** The result's citation number. */
   n: number;
   stepIndex: number;
-  /** Position in the result's snippet, for stable ordering. */
+  /** Position among the result's sentences (its passages', best passage first, then its snippet's), for stable ordering. */
   position: number;
-  /** The sentence as the snippet gives it (ellipsis and mark-up stripped). */
+  /** The sentence as the passage or snippet gives it (ellipsis and mark-up stripped). */
   text: string;
+  /** Where it was quoted from: a passage of the page that was read, or the search snippet. */
+  from: 'passage' | 'snippet';
   terms: Set<string>;
   figures: string[];
   /** The result's outlet, lowercased, without `www.`. */
@@ -31,18 +34,31 @@ const ELLIPSIS_END = /\s*(?:\.{3}|…)\s*$/;
 const ELLIPSIS_START = /^\s*(?:\.{3}|…)\s*/;
 const TERMINAL = /[.!?]["'”’)\]]*$/;
 
+/**
+ * The quotable sentences of every result: those of the passages read from its page first (best
+ * passage first; they are the page's own text), then those of its search snippet. A snippet
+ * sentence that repeats a passage's is dropped by the de-duplication, which keeps the first.
+ */
 export function extractCandidates(numbered: NumberedResult[]): Candidate[] {
   const candidates: Candidate[] = [];
   for (const { n, stepIndex, result } of numbered) {
-    const raw = squash((result.snippet ?? '').replace(TAG_LIKE, ' ').replace(FOREIGN_REFERENCE, ''));
-    if (!raw) continue;
-    const startsMid = ELLIPSIS_START.test(raw);
-    const sentences = splitSentences(raw.replace(ELLIPSIS_START, ''));
-    sentences.forEach((sentence, position) => {
-      const text = cleanSentence(sentence, position === 0 && startsMid);
-      if (!text) return;
-      candidates.push({ n, stepIndex, position, text, terms: new Set(contentTerms(text)), figures: findFigures(text), domain: domainOf(result), score: 0 });
-    });
+    const texts: { text: string; from: Candidate['from'] }[] = [
+      ...(result.passages ?? []).map((passage) => ({ text: passage.text, from: 'passage' as const })),
+      { text: result.snippet ?? '', from: 'snippet' as const },
+    ];
+    let offset = 0;
+    for (const { text: source, from } of texts) {
+      const raw = squash(source.replace(TAG_LIKE, ' ').replace(FOREIGN_REFERENCE, ''));
+      if (!raw) continue;
+      const startsMid = ELLIPSIS_START.test(raw);
+      const sentences = splitSentences(raw.replace(ELLIPSIS_START, ''));
+      sentences.forEach((sentence, index) => {
+        const text = cleanSentence(sentence, index === 0 && startsMid);
+        if (!text) return;
+        candidates.push({ n, stepIndex, position: offset + index, text, from, terms: new Set(contentTerms(text)), figures: findFigures(text), domain: domainOf(result), score: 0 });
+      });
+      offset += sentences.length;
+    }
   }
   return dedupe(candidates);
 }
@@ -88,18 +104,32 @@ function looksLikeTableRow(text: string): boolean {
   return numeric / words.length > 0.4;
 }
 
-/** Drops near-identical sentences (same content words, or 85% overlap), keeping the first cited. */
+/**
+ * Drops near-identical sentences, keeping the first cited (a page's passage before its snippet):
+ * the same content words, 85% overlap, or one that says nothing the other does not (a snippet's
+ * "…was about $170 million in 2024." beside the page's "…was about $170 million in 2024, up
+ * from about $160 million in 2023.").
+ */
 function dedupe(candidates: Candidate[]): Candidate[] {
   const kept: Candidate[] = [];
   const exact = new Set<string>();
   for (const candidate of candidates) {
     const key = [...candidate.terms].sort(compareStrings).join(' ');
     if (exact.has(key)) continue;
-    if (kept.some((other) => jaccard(other.terms, candidate.terms) >= 0.85)) continue;
+    if (kept.some((other) => jaccard(other.terms, candidate.terms) >= 0.85 || contained(other.terms, candidate.terms))) continue;
     exact.add(key);
     kept.push(candidate);
   }
   return kept;
+}
+
+/** One sentence's terms (five or more) are almost all (90%) among the other's. */
+function contained(a: Set<string>, b: Set<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  if (small.size < 5) return false;
+  let shared = 0;
+  for (const term of small) if (large.has(term)) shared++;
+  return shared / small.size >= 0.9;
 }
 
 export function jaccard(a: Set<string>, b: Set<string>): number {

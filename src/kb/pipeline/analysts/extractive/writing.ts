@@ -1,47 +1,78 @@
-// Writing: the summary and analysis markdown, every quoted sentence cited `[n]`, with figures and limitations.
-import type { Result, Step } from '#core/session.ts';
+// Writing: the summary and analysis markdown, every quoted sentence cited `[n]`: the answer first,
+// then the key findings, the other findings by theme, a table of the key figures and the limitations.
+// No sentence is written twice.
+import type { KeyFigure, Result, Step } from '#core/session.ts';
 import { compareStrings, squash } from '#core/text-analysis.ts';
 import type { NumberedResult } from '#core/citations.ts';
 import type { Analysis } from '#kb/pipeline/types.ts';
 import { domainOf, type Candidate } from './sentences.ts';
-import { OTHER_FINDINGS, type Theme } from './themes.ts';
+import type { Theme } from './themes.ts';
+
+export interface Briefing {
+  /** The sentences that answer the question, best first. */
+  answer: Candidate[];
+  /** The strongest of the other findings, for the summary. */
+  keyFindings: Candidate[];
+  /** The rest of the findings, grouped. */
+  themes: Theme[];
+  /** The key figures of the answer and the key findings. */
+  figures: KeyFigure[];
+  /** Every figure of the quoted sentences, for the analysis's table. */
+  tableFigures: KeyFigure[];
+  /** Sentences quoted, and sentences that could have been. */
+  counts: { picked: number; usable: number };
+}
 
 /**
- * The briefing: a summary that names the themes and lists the strongest sentences as key
- * findings, and an analysis with the themes' sentences, a table of their figures and the limitations.
+ * The briefing: a summary that opens with the answer and lists the key findings, and an analysis
+ * with the other findings by theme, a table of the figures and the limitations. A sentence is
+ * quoted once: one already written (after normalising case, spacing and punctuation) is skipped.
  */
-export function writeBriefing(
-  steps: Step[],
-  numbered: NumberedResult[],
-  themes: Theme[],
-  strongest: Candidate[],
-  counts: { picked: number; usable: number },
-): Analysis {
-  const domains = distinctDomains(numbered);
-  const named = themes.filter((theme) => theme.heading !== OTHER_FINDINGS).map((theme) => theme.heading.toLowerCase());
-  const opening =
-    `The ${plural(numbered.length, 'search result')} from ${plural(domains.size, 'distinct source')} ${numbered.length === 1 ? 'bears' : 'bear'} on this question ` +
-    (named.length > 1
-      ? `mainly through ${named.length > 4 ? 'these themes, among others' : `${named.length} themes`}: ${named.slice(0, 4).join('; ')}.`
-      : named.length === 1
-        ? `mainly through one theme: ${named[0]}.`
-        : 'only loosely; the sentences most relevant to it are quoted below.');
-  const summary = [opening, '', 'Key findings:', '', ...strongest.map((c, i) => `${i + 1}. ${cite(c)}`)].join('\n');
+export function writeBriefing(steps: Step[], numbered: NumberedResult[], briefing: Briefing): Analysis {
+  const used = new Set<string>();
+  const fresh = (c: Candidate) => {
+    const key = normalisedSentence(c.text);
+    if (used.has(key)) return false;
+    used.add(key);
+    return true;
+  };
+  const answer = briefing.answer.filter(fresh);
+  const keyFindings = briefing.keyFindings.filter(fresh);
+  const themes = briefing.themes.map((theme) => ({ ...theme, sentences: theme.sentences.filter(fresh) })).filter((theme) => theme.sentences.length > 0);
 
+  const answerText = answer.map(cite).join(' ');
+  const summary = [answerText, ...(keyFindings.length ? ['', 'Key findings:', '', ...keyFindings.map((c, i) => `${i + 1}. ${cite(c)}`)] : [])].join('\n');
+
+  const quoted = [...answer, ...keyFindings, ...themes.flatMap((t) => t.sentences)];
   const analysis = [
     '## Findings',
     '',
-    ...themes.flatMap((theme) => [`### ${theme.heading}`, '', ...theme.sentences.map((c) => `- ${cite(c)}`), '']),
+    ...(themes.length
+      ? themes.flatMap((theme) => [`### ${theme.heading}`, '', ...theme.sentences.map((c) => `- ${cite(c)}`), ''])
+      : ['The sources say nothing on the question beyond what the summary quotes.', '']),
     '## Figures',
     '',
-    ...figuresTable(themes.flatMap((t) => t.sentences)),
+    ...figuresTable(briefing.tableFigures, numbered),
     '',
     '## Limitations',
     '',
-    ...limitations(steps, numbered, counts).map((line) => `- ${line}`),
+    ...limitations(steps, numbered, briefing.counts, quoted).map((line) => `- ${line}`),
   ].join('\n');
 
-  return { summary, analysis: `${analysis}\n` };
+  return {
+    summary,
+    analysis: `${analysis}\n`,
+    ...(answerText ? { answer: { text: answerText, figures: briefing.figures } } : {}),
+  };
+}
+
+/** A sentence as a key for "already written": lower case, letters and digits only. */
+function normalisedSentence(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/\s*\[\d+(?:\s*[,–-]\s*\d+)*\]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** The sentence with its citation, placed before the closing full stop. */
@@ -51,13 +82,14 @@ function cite(c: Candidate): string {
   return `${c.text} [${c.n}]`;
 }
 
-function figuresTable(sentences: Candidate[]): string[] {
-  const rows = sentences.filter((c) => c.figures.length > 0);
-  if (rows.length === 0) return ['None of the quoted sentences contains a figure.'];
+/** The figures, one a row: the figure as written, what it measures, when, and its source. */
+function figuresTable(figures: KeyFigure[], numbered: NumberedResult[]): string[] {
+  if (figures.length === 0) return ['None of the quoted sentences contains a figure.'];
+  const domains = new Map(numbered.map((r) => [r.n, domainOf(r.result)]));
   return [
-    '| Figure | Context | Source |',
-    '| --- | --- | --- |',
-    ...rows.map((c) => `| ${cell(c.figures.join('; '))} | ${cell(c.text)} | [${c.n}] ${cell(c.domain)} |`),
+    '| Figure | What it measures | As of | Source |',
+    '| --- | --- | --- | --- |',
+    ...figures.map((f) => `| ${cell(f.text ?? String(f.value))} | ${cell(f.label)} | ${cell(f.asOf ?? '')} | ${f.cite ? `[${f.cite}] ${cell(domains.get(f.cite) ?? '')}` : ''} |`),
   ];
 }
 
@@ -66,15 +98,13 @@ function cell(text: string): string {
   return squash(text).replace(/\|/g, '\\|');
 }
 
-function limitations(steps: Step[], numbered: NumberedResult[], counts: { picked: number; usable: number }): string[] {
+function limitations(steps: Step[], numbered: NumberedResult[], counts: { picked: number; usable: number }, quoted: Candidate[]): string[] {
   const lines: string[] = [];
   const domains = distinctDomains(numbered);
-  lines.push(
-    `This briefing draws on ${plural(numbered.length, 'result')} from ${plural(domains.size, 'distinct source')} (by domain) across ${plural(steps.length, 'search', 'searches')}.`,
-  );
+  if (domains.size === 1 && numbered.length > 1) lines.push(`Every result comes from one outlet, ${[...domains][0]}, so no finding here is borne out by a second one.`);
   lines.push(dateSpan(numbered.map((r) => r.result)));
-  const noSnippet = numbered.filter((r) => !squash(r.result.snippet ?? '')).length;
-  if (noSnippet) lines.push(`${plural(noSnippet, 'result')} had no snippet, so nothing could be quoted from ${noSnippet === 1 ? 'it' : 'them'}.`);
+  const nothing = numbered.filter((r) => !squash(r.result.snippet ?? '') && !(r.result.passages ?? []).some((p) => squash(p.text))).length;
+  if (nothing) lines.push(`${plural(nothing, 'result')} had no snippet, so nothing could be quoted from ${nothing === 1 ? 'it' : 'them'}.`);
   lines.push(...stepProblems(steps));
   if (counts.usable > counts.picked) {
     lines.push(
@@ -82,7 +112,9 @@ function limitations(steps: Step[], numbered: NumberedResult[], counts: { picked
     );
   }
   lines.push(
-    'The text is extracted from search snippets by a rule-based summariser, not written by a language model: sentences are quoted as the snippets give them and have not been checked against the full sources.',
+    quoted.some((c) => c.from === 'passage')
+      ? 'The text is quoted from the pages read and the search snippets by a rule-based summariser, not written by a language model: sentences are quoted as the sources give them, and a snippet has not been checked against its full page.'
+      : 'The text is extracted from search snippets by a rule-based summariser, not written by a language model: sentences are quoted as the snippets give them and have not been checked against the full sources.',
   );
   return lines;
 }
@@ -140,7 +172,7 @@ export function nothingQuotable(steps: Step[], numbered: NumberedResult[], usabl
   const reason = usable
     ? `none of their ${plural(usable, 'usable sentence')} shares a key term with the question`
     : 'their snippets hold no complete sentence to quote';
-  const summary = `The ${plural(numbered.length, 'search result')} found do not answer this question directly: ${reason}. The sources are listed for reading in full.`;
+  const summary = `The results found do not answer this question directly: ${reason}. The sources are listed for reading in full.`;
   const analysis = [
     '## Findings',
     '',
@@ -148,7 +180,7 @@ export function nothingQuotable(steps: Step[], numbered: NumberedResult[], usabl
     '',
     '## Limitations',
     '',
-    ...limitations(steps, numbered, { picked: 0, usable: 0 }).map((line) => `- ${line}`),
+    ...limitations(steps, numbered, { picked: 0, usable: 0 }, []).map((line) => `- ${line}`),
     '',
   ].join('\n');
   return { summary, analysis };
