@@ -3,7 +3,7 @@
 // delimited data block and the model is told never to follow instructions inside it. Citations
 // the model invents are removed afterwards by checkCitations.
 import { createHash } from 'node:crypto';
-import type { Step } from '#core/session.ts';
+import type { Answer, KeyFigure, Result, Step } from '#core/session.ts';
 import type { LlmProvider } from '#kb/providers/types.ts';
 import type { Draft, Reviser, Revision, RevisionRequest } from '#kb/pipeline/verify.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
@@ -11,21 +11,44 @@ import { completeJson } from '#kb/pipeline/parse-json.ts';
 import type { NumberedResult } from '#core/citations.ts';
 import type { Analysis, Analyst } from '#kb/pipeline/types.ts';
 
-const SHAPE = '{"summary": "markdown", "analysis": "markdown"}';
+const SHAPE =
+  '{"answer": "markdown", "figures": [{"label": "…", "value": 80, "unit": "%", "text": "about 80%", "asOf": "2024", "cite": 3}], "summary": "markdown", "analysis": "markdown"}';
+
+/** A key figure as the model gives it; `asOf` and `cite` may be null (strict schemas list every field). */
+const FIGURE_SCHEMA: Record<string, unknown> = {
+  type: 'object',
+  properties: {
+    label: { type: 'string', description: 'A few words saying what the figure measures, e.g. "US net import reliance for rare-earth compounds".' },
+    value: { type: 'number', description: 'The number, e.g. 80 for "about 80%", 1600000000 for "$1.6 billion".' },
+    unit: { type: 'string', description: '"%", "USD", "t", …; "" for a plain count.' },
+    text: { type: 'string', description: 'The figure as the result writes it, e.g. "about 80%".' },
+    asOf: { type: ['string', 'null'], description: 'The year or date it describes, e.g. "2024"; null if the result does not say.' },
+    cite: { type: ['integer', 'null'], description: 'The number n of the result that gives it.' },
+  },
+  required: ['label', 'value', 'unit', 'text', 'asOf', 'cite'],
+  additionalProperties: false,
+};
 
 export const ANALYSIS_SCHEMA: Record<string, unknown> = {
   type: 'object',
   properties: {
-    summary: { type: 'string', description: 'Markdown bullet list of the 3 key findings, each cited as [n].' },
-    analysis: { type: 'string', description: 'Markdown analysis with findings by theme, key figures and limitations, every claim cited as [n].' },
+    answer: { type: 'string', description: 'A direct answer to the question in one or two sentences, with its key figure(s), cited as [n]; "" if the results do not answer it.' },
+    figures: { type: 'array', items: FIGURE_SCHEMA, description: 'The key figures of the answer and the findings, each from a result.' },
+    summary: { type: 'string', description: 'Markdown bullet list of the 3 key findings, each cited as [n]; no sentence of the answer repeated.' },
+    analysis: { type: 'string', description: 'Markdown analysis with findings by theme, key figures and limitations, every claim cited as [n]; no sentence of the answer or summary repeated.' },
   },
-  required: ['summary', 'analysis'],
+  required: ['answer', 'figures', 'summary', 'analysis'],
   additionalProperties: false,
 };
 
-/** Longest snippet and title passed to the model, so one huge result cannot crowd out the rest. */
+/** Longest snippet, passage and title passed to the model, so one huge result cannot crowd out the rest. */
 const MAX_SNIPPET = 1200;
+const MAX_PASSAGE = 900;
 const MAX_TITLE = 300;
+/** Passages read from a result's page passed to the model, best first. */
+const MAX_PASSAGES = 3;
+/** Key figures kept from the model's answer (the session schema's limit). */
+const MAX_FIGURES = 12;
 
 export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
   return {
@@ -40,11 +63,18 @@ export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
       const { value, usage } = await ask(llm, buildAnalystPrompt(question, steps, numbered), { name: 'research_briefing', schema: ANALYSIS_SCHEMA }, readAnalysis, { task: 'analyst', shape: SHAPE }, signal);
       const summary = checkCitations(value.summary, numbered.length);
       const analysis = checkCitations(value.analysis, numbered.length);
+      // The answer is the model's own: when it gives none, none is made up from the rest.
+      const answerText = value.answer ? checkCitations(value.answer, numbered.length) : undefined;
+      const answer: Answer | undefined = answerText?.text.trim() ? { text: answerText.text.trim(), figures: readFigures(value.figures, numbered.length) } : undefined;
       return {
         summary: summary.text.trim(),
         analysis: analysis.text.trim(),
+        ...(answer ? { answer } : {}),
         ...(usage ? { usage } : {}),
-        citations: { resolved: summary.resolved + analysis.resolved, removed: summary.removed + analysis.removed },
+        citations: {
+          resolved: summary.resolved + analysis.resolved + (answerText?.resolved ?? 0),
+          removed: summary.removed + analysis.removed + (answerText?.removed ?? 0),
+        },
       };
     },
     // The verify pass (`verify: true`): the same results, the draft, and the claims the grounding
@@ -182,8 +212,13 @@ export function buildAnalystPrompt(question: string, steps: Step[], numbered: Nu
     '- Never invent sources, figures, dates, names or quotes that are not in the results. If the results do not support something, say so.',
     '- Write markdown only. No HTML tags.',
     '',
-    'Answer with a JSON object with two string fields:',
-    '- "summary": the 3 key findings, as a markdown bullet list, each with its citations.',
+    '- Results may carry passages read from their page, best first: they are the page\'s own text and outweigh the search snippet. Cite a passage with its result\'s number.',
+    '- Write about the subject, not about the search: no sentences such as "The results show…", "N sources were found" or "the themes are". Never write the same sentence twice across the answer, summary and analysis.',
+    '',
+    'Answer with a JSON object with these fields:',
+    '- "answer": the direct answer to the question in one or two sentences, with its key figure(s) and their date, each cited, e.g. "US net import reliance for rare-earth compounds and metals was about 80% in 2024, most of it from China [3]." Use "" if the results do not answer the question.',
+    '- "figures": the key figures of the answer and the findings, each {"label": a few words saying what it measures, "value": the number, "unit": "%", "USD", "t", … or "" for a count, "text": the figure as the result writes it, "asOf": the year or date it describes or null, "cite": the number of the result that gives it}.',
+    '- "summary": the 3 key findings beyond the answer, as a markdown bullet list, each with its citations.',
     '- "analysis": markdown with these sections: "## Findings" (the findings grouped by theme, one ### heading per theme);',
     '  "## Key figures" (a bullet list of the numbers in the results, each cited; say so if there are none);',
     '  "## Limitations" (what the sources do not cover, where they disagree, how current they are);',
@@ -209,8 +244,18 @@ function renderResult({ n, result }: NumberedResult): string {
   const source = result.source?.trim() || hostOf(result.url);
   const date = result.publishedAt?.trim().slice(0, 10);
   const head = [`[${n}] ${data(result.title || '(untitled)', MAX_TITLE)}`, source && data(source, 100), date && data(date, 40)].filter(Boolean).join(' — ');
+  const passages = renderPassages(result);
+  if (passages) return [head, passages, result.snippet?.trim() ? `Search snippet: ${data(result.snippet, MAX_SNIPPET)}` : ''].filter(Boolean).join('\n');
   const snippet = result.snippet?.trim() ? data(result.snippet, MAX_SNIPPET, true) : '(no snippet)';
   return `${head}\n${snippet}`;
+}
+
+/** The passages read from the result's page, best first, each on its own line with where it is. */
+function renderPassages(result: Result): string | undefined {
+  const passages = (result.passages ?? []).filter((p) => p.text.trim()).slice(0, MAX_PASSAGES);
+  if (passages.length === 0) return undefined;
+  const lines = passages.map((p, i) => `${i + 1}. ${p.where?.trim() ? `(${data(p.where, 80)}) ` : ''}${data(p.text, MAX_PASSAGE)}`);
+  return ['Passages read from the page, best first:', ...lines].join('\n');
 }
 
 /** Untrusted text as prompt data: one line unless `multiline`, clipped, marker lookalikes defused. */
@@ -232,8 +277,18 @@ function hostOf(url: string | undefined): string | undefined {
 const SUMMARY_KEYS = ['summary', 'executive_summary', 'executiveSummary', 'key_findings', 'keyFindings'];
 const ANALYSIS_KEYS = ['analysis', 'report', 'body', 'details'];
 
-/** `{summary, analysis}` from a parsed answer, tolerating the variations small models produce. */
-export function readAnalysis(value: unknown): { summary: string; analysis: string } {
+/** What the analyst's answer holds before its citations are checked. */
+export interface AnalysisAnswer {
+  summary: string;
+  analysis: string;
+  /** The direct answer, when the model gave one. */
+  answer?: string;
+  /** The model's key figures, unchecked (readFigures validates them). */
+  figures?: unknown;
+}
+
+/** `{summary, analysis, answer?, figures?}` from a parsed answer, tolerating the variations small models produce. */
+export function readAnalysis(value: unknown): AnalysisAnswer {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error('expected a JSON object with "summary" and "analysis" markdown strings');
   }
@@ -247,7 +302,42 @@ export function readAnalysis(value: unknown): { summary: string; analysis: strin
   };
   const analysis = pick(ANALYSIS_KEYS, false);
   if (!analysis) throw new Error('the JSON object has no "analysis" markdown string');
-  return { summary: pick(SUMMARY_KEYS, true), analysis };
+  const answer = pick(ANSWER_KEYS, false);
+  const figures = FIGURES_KEYS.map((key) => record[key]).find((v) => v !== undefined);
+  return { summary: pick(SUMMARY_KEYS, true), analysis, ...(answer ? { answer } : {}), ...(figures !== undefined ? { figures } : {}) };
+}
+
+const ANSWER_KEYS = ['answer', 'direct_answer', 'directAnswer', 'short_answer', 'shortAnswer'];
+const FIGURES_KEYS = ['figures', 'key_figures', 'keyFigures'];
+
+/**
+ * The model's key figures, checked: each needs a label and a finite number (a numeric string is
+ * read); the unit, text and date are kept when they are strings; the citation only when it points
+ * at one of the `resultCount` results. Malformed entries are dropped, at most twelve are kept.
+ */
+export function readFigures(value: unknown, resultCount: number): KeyFigure[] {
+  if (!Array.isArray(value)) return [];
+  const figures: KeyFigure[] = [];
+  for (const item of value) {
+    if (figures.length >= MAX_FIGURES) break;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) continue;
+    const { label, value: raw, unit, text, asOf, cite } = item as Record<string, unknown>;
+    const name = typeof label === 'string' ? label.replace(/\s+/g, ' ').trim() : '';
+    const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+(?:\.\d+)?$/.test(raw.replace(/,/g, '').trim()) ? Number(raw.replace(/,/g, '')) : Number.NaN;
+    if (!name || !Number.isFinite(number)) continue;
+    const n = typeof cite === 'number' ? cite : typeof cite === 'string' ? Number(cite.replace(/^\[|\]$/g, '')) : Number.NaN;
+    const written = typeof text === 'string' ? text.replace(/\s+/g, ' ').trim() : '';
+    const date = typeof asOf === 'string' || typeof asOf === 'number' ? String(asOf).trim() : '';
+    figures.push({
+      label: name,
+      value: number,
+      unit: typeof unit === 'string' ? unit.trim() : '',
+      ...(written ? { text: written } : {}),
+      ...(date ? { asOf: date } : {}),
+      ...(Number.isSafeInteger(n) && n >= 1 && n <= resultCount ? { cite: n } : {}),
+    });
+  }
+  return figures;
 }
 
 function markdownOf(value: unknown, bullets: boolean): string {
