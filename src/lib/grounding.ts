@@ -9,6 +9,7 @@
 // escape text.
 import { LRUCache } from 'lru-cache';
 import { groundSession, type Claim, type GroundingInput, type GroundingReport } from '#core/grounding/index.ts';
+import type { Field } from '#core/grounding/support.ts';
 
 export type { Claim, GroundingReport } from '#core/grounding/index.ts';
 
@@ -43,9 +44,9 @@ export const evidenceId = (n: number, k: number) => `kb-ev-${n}-${k}`;
 export const claimId = (i: number) => `kb-claim-${i + 1}`;
 export const whyId = (i: number) => `kb-why-${i + 1}`;
 
-/** One highlighted range of a source card's title or snippet. */
+/** One highlighted range of a source card's title, snippet or passages (offsets into `passagesText`). */
 export interface Highlight {
-  field: 'title' | 'snippet';
+  field: Field;
   start: number;
   end: number;
   id: string;
@@ -68,7 +69,7 @@ export function pageGrounding(session: GroundingInput): PageGrounding {
   const report = groundingOf(session);
   const known = pages.get(report);
   if (known) return known;
-  const spans = new Map<number, Array<{ field: 'title' | 'snippet'; start: number; end: number }>>();
+  const spans = new Map<number, Array<{ field: Field; start: number; end: number }>>();
   report.claims.forEach((claim) => {
     for (const e of claim.evidence) {
       const list = spans.get(e.n) ?? [];
@@ -79,7 +80,7 @@ export function pageGrounding(session: GroundingInput): PageGrounding {
   const highlights = new Map<number, Highlight[]>();
   for (const [n, list] of spans) {
     const merged: Highlight[] = [];
-    for (const field of ['title', 'snippet'] as const) {
+    for (const field of ['title', 'snippet', 'passages'] as const) {
       const sorted = list.filter((s) => s.field === field).sort((a, b) => a.start - b.start || a.end - b.end);
       for (const s of sorted) {
         const last = merged.at(-1);
@@ -99,7 +100,8 @@ export function pageGrounding(session: GroundingInput): PageGrounding {
     const n = claim.sources[0];
     if (n === undefined) return;
     const own = claim.evidence.filter((e) => e.n === n);
-    const first = own.find((e) => e.kind === 'figure') ?? own[0];
+    // Title and snippet marks are always on the card; a passage may be folded into another card's.
+    const first = own.find((e) => e.kind === 'figure' && e.field !== 'passages') ?? own.find((e) => e.field !== 'passages') ?? own.find((e) => e.kind === 'figure') ?? own[0];
     const target = first && highlights.get(n)?.find((h) => h.field === first.field && h.start <= first.start && first.end <= h.end);
     if (target) targets.set(i, { n, id: target.id });
   });

@@ -5,6 +5,7 @@ import { importFile } from '#kb/importers/index.ts';
 import { Session } from '#core/session.ts';
 import { extractBlocks } from './claims.ts';
 import { groundSession, groundingRecord } from './index.ts';
+import { PASSAGE_JOIN, passagesText } from './support.ts';
 
 const results = [
   { title: 'China refines most rare earths', snippet: 'China refines about 90% of the world’s rare earths, the IEA says.', publishedAt: '2025-11-02' },
@@ -37,6 +38,20 @@ describe('the support check', () => {
     const words = claim!.evidence.filter((e) => e.field === 'snippet').map((e) => snippet.slice(e.start, e.end));
     expect(words).toEqual(expect.arrayContaining(['90%', 'China', 'refines', 'rare', 'earths']));
     expect(claim!.figures).toMatchObject([{ text: 'ninety per cent', found: true, in: [1] }]);
+  });
+
+  it('finds a claim borne out by a passage read from the page, at its offsets in the joined passages', () => {
+    const page = { title: 'USGS Mineral Commodity Summaries', snippet: 'Rare earths overview.', passages: [{ text: 'Salient statistics follow.' }, { text: 'Net import reliance for rare-earth compounds was about 80% in 2024.' }] };
+    const report = groundSession({ analysis: 'US net import reliance for rare-earth compounds was about 80% in 2024 [1].', steps: [{ results: [page] }] });
+    const claim = report.claims[0]!;
+    expect(claim.status).toBe('supported');
+    const figure = claim.evidence.find((e) => e.kind === 'figure')!;
+    expect(figure.field).toBe('passages');
+    const joined = passagesText(page);
+    expect(joined.slice(figure.start, figure.end)).toBe('80%');
+    expect(figure.start).toBeGreaterThan('Salient statistics follow.'.length + PASSAGE_JOIN.length - 1);
+    // Without the passage the same claim has nothing behind its figure.
+    expect(groundSession({ analysis: 'US net import reliance for rare-earth compounds was about 80% in 2024 [1].', steps: [{ results: [{ title: page.title, snippet: page.snippet }] }] }).claims[0]!.status).toBe('unsupported');
   });
 
   it('says which figure is missing, and where it is when another result has it', () => {

@@ -14,7 +14,7 @@ import { extractBlocks, type Block, type Part } from './claims.ts';
 import { describeFigure, extractFigures, sameFigure, type Figure } from './figures.ts';
 
 /** Bumped whenever a change to the check can change its verdicts, so stored records say which check made them. */
-export const GROUNDING_VERSION = 1;
+export const GROUNDING_VERSION = 2; // 2: the passages read from a page bear out claims too
 
 /** At least this share of a claim's key terms must be in the results, when its figures are found. */
 const TERMS_WITH_FIGURES = 0.3;
@@ -24,13 +24,20 @@ const TERMS_WITHOUT_FIGURES = 0.5;
 export interface GroundingInput {
   summary?: string;
   analysis: string;
-  steps: Array<{ results: Array<{ title: string; snippet?: string; url?: string; source?: string; publishedAt?: string }> }>;
+  steps: Array<{ results: Array<{ title: string; snippet?: string; url?: string; source?: string; publishedAt?: string; passages?: Array<{ text: string }> }> }>;
 }
 
 export type ClaimStatus = 'supported' | 'unsupported' | 'uncited';
-export type Field = 'title' | 'snippet';
+export type Field = 'title' | 'snippet' | 'passages';
 
-/** Words or a figure in one result that support a claim. Offsets are into the result's title or snippet. */
+/** The passages read from a result's page, as the one text that `passages` evidence offsets point into. */
+export function passagesText(result: { passages?: Array<{ text: string }> }): string {
+  return (result.passages ?? []).map((p) => p.text).join(PASSAGE_JOIN);
+}
+/** Between two passages in `passagesText`: a card finds passage i at the sum of the lengths before it plus this. */
+export const PASSAGE_JOIN = '\n\n';
+
+/** Words or a figure in one result that support a claim. Offsets are into the result's title, snippet or passages text. */
 export interface Evidence {
   n: number;
   field: Field;
@@ -108,6 +115,7 @@ interface PreparedResult {
   n: number;
   title: string;
   snippet: string;
+  passages: string;
   figures: Array<Figure & { field: Field }>;
   terms: Map<string, Token[]>;
   /** Years the result mentions (text or publication date). */
@@ -150,9 +158,15 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
       const n = out.length + 1;
       const title = (result.title ?? '').slice(0, MAX_RESULT_TEXT);
       const snippet = (result.snippet ?? '').slice(0, MAX_RESULT_TEXT);
-      const figures = [...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })), ...extractFigures(snippet).map((f) => ({ ...f, field: 'snippet' as const }))];
+      // What was read of the page bears out claims as the snippet does (issue "research that reads").
+      const passages = passagesText(result).slice(0, MAX_RESULT_TEXT);
+      const figures = [
+        ...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })),
+        ...extractFigures(snippet).map((f) => ({ ...f, field: 'snippet' as const })),
+        ...extractFigures(passages).map((f) => ({ ...f, field: 'passages' as const })),
+      ];
       const terms = new Map<string, Token[]>();
-      for (const t of [...tokens(title, 'title'), ...tokens(snippet, 'snippet')]) {
+      for (const t of [...tokens(title, 'title'), ...tokens(snippet, 'snippet'), ...tokens(passages, 'passages')]) {
         const list = terms.get(t.term);
         if (list) list.push(t);
         else terms.set(t.term, [t]);
@@ -167,7 +181,7 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
       } catch {
         /* not a URL: no host */
       }
-      out.push({ n, title, snippet, figures, terms, years, publishedYear, host: `${host} ${result.source ?? ''}`.toLowerCase() });
+      out.push({ n, title, snippet, passages, figures, terms, years, publishedYear, host: `${host} ${result.source ?? ''}`.toLowerCase() });
     }
   }
   return out;
@@ -318,7 +332,7 @@ const high = (f: Figure): Figure => ({ ...f, value: f.high!, high: undefined });
 function holds(r: PreparedResult, figure: Figure, claimDirection: 'up' | 'down' | undefined): boolean {
   const agrees = (f: Figure & { field: Field }) => {
     if (!claimDirection || (figure.kind !== 'percent' && figure.kind !== 'points')) return true;
-    const text = f.field === 'title' ? r.title : r.snippet;
+    const text = f.field === 'title' ? r.title : f.field === 'snippet' ? r.snippet : r.passages;
     const seen = direction(text.slice(Math.max(0, f.start - 60), f.end + 25));
     return !seen || seen === claimDirection;
   };
@@ -331,7 +345,7 @@ function holds(r: PreparedResult, figure: Figure, claimDirection: 'up' | 'down' 
 const MAX_EVIDENCE = 24;
 /** Characters of the summary and of the analysis that are checked. */
 const MAX_PROSE = 60_000;
-/** Characters of a result's title and of its snippet that are read. */
+/** Characters of a result's title, of its snippet and of its passages that are read. */
 const MAX_RESULT_TEXT = 20_000;
 
 function check({ text, figures, claimTerms, candidates, results, index, cited }: CheckInput): CheckOutput {
