@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Completion, CompletionRequest, LlmProvider } from '#kb/providers/types.ts';
 import { ProviderError } from '#kb/providers/types.ts';
+import { EmptyAnswerError } from '#kb/providers/llm/answer.ts';
 import { completeJson, JsonAnswerError, readModelJson, UnusableAnswerError } from './parse-json.ts';
 
 const anyObject = (value: unknown) => {
@@ -86,6 +87,28 @@ describe('asking for JSON with one retry', () => {
     expect((error as Error).message).toMatch(/^fake: planner: the model's answer could not be read as the expected JSON after 2 attempts .*"still nope"/);
     expect(llm.requests).toHaveLength(2);
     expect((error as UnusableAnswerError).usage).toEqual({ inputTokens: 20, outputTokens: 4 });
+  });
+
+  it('asks again after an empty answer, without echoing it, counting what it cost', async () => {
+    const requests: CompletionRequest[] = [];
+    const llm: LlmProvider = {
+      name: 'fake',
+      model: 'm',
+      async complete(r) {
+        requests.push(r);
+        if (requests.length === 1) throw new EmptyAnswerError('fake', 'the answer is empty: the model produced only reasoning', { inputTokens: 10, outputTokens: 50 });
+        return { text: '{"ok": true}', usage: { inputTokens: 12, outputTokens: 3 }, model: 'm' };
+      },
+    };
+    const result = await completeJson(llm, request, anyObject, { task: 't', shape: '{"ok": true}' });
+    expect(result).toMatchObject({ value: { ok: true }, attempts: 2, usage: { inputTokens: 22, outputTokens: 53 } });
+    expect(requests[1]!.messages.map((m) => m.role)).toEqual(['user', 'user']);
+    expect(requests[1]!.messages[1]!.content).toMatch(/^Your answer could not be used: the answer was empty\./);
+  });
+
+  it('says what to do when both answers are unusable', async () => {
+    const error = await completeJson(scripted(['[1]', '[2]']), request, anyObject, { task: 'analyst', shape: '{}' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/\(expected an object\); the last answer began: "\[2\]"\. Try a larger or instruction-tuned model, or a server that enforces json_schema$/);
   });
 
   it('does not retry a provider failure', async () => {

@@ -4,6 +4,7 @@
 // or cut short. This finds the JSON, repairs it, lets the caller validate it, and asks the model
 // once more (quoting the problem) before giving up.
 import { jsonrepair } from 'jsonrepair';
+import { EmptyAnswerError, stripReasoning } from '#kb/providers/llm/answer.ts';
 import { ProviderError, type ChatMessage, type CompletionRequest, type LlmProvider, type Usage } from '#kb/providers/types.ts';
 
 /** The answer had no usable JSON, or the JSON was not what the caller needs. */
@@ -120,29 +121,40 @@ export async function completeJson<T>(
   let problem = '';
   let lastText = '';
   for (let attempt = 1; attempt <= 2; attempt++) {
-    const completion = await llm.complete({ ...request, messages });
-    usage = addUsage(usage, completion.usage);
+    let text = '';
     try {
-      return { value: readModelJson(completion.text, accept), usage, model: completion.model, attempts: attempt };
+      const completion = await llm.complete({ ...request, messages });
+      usage = addUsage(usage, completion.usage);
+      text = completion.text;
+      return { value: readModelJson(text, accept), usage, model: completion.model, attempts: attempt };
     } catch (error) {
-      if (!(error instanceof JsonAnswerError)) throw error;
-      problem = error.message;
-      lastText = completion.text;
-      messages = [
-        ...request.messages,
-        { role: 'assistant', content: clip(completion.text, 4000) },
-        {
-          role: 'user',
-          content:
-            `Your answer could not be used: ${problem}. ` +
-            `Reply again with only the JSON object — no prose, no code fences, no comments — in exactly this shape: ${options.shape}`,
-        },
-      ];
+      // An empty answer (DeepSeek's JSON mode may blank one out; a reasoning model may stop after
+      // thinking) is worth asking again like an unreadable one; every other provider failure is not.
+      if (error instanceof EmptyAnswerError) {
+        usage = addUsage(usage, error.usage);
+        problem = 'the answer was empty';
+      } else if (error instanceof JsonAnswerError) {
+        problem = error.message;
+      } else {
+        throw error;
+      }
     }
+    lastText = text;
+    messages = [
+      ...request.messages,
+      ...(text.trim() ? [{ role: 'assistant' as const, content: clip(text, 4000) }] : []),
+      {
+        role: 'user',
+        content:
+          `Your answer could not be used: ${problem}. ` +
+          `Reply again with only the JSON object — no prose, no code fences, no comments — in exactly this shape: ${options.shape}`,
+      },
+    ];
   }
   throw new UnusableAnswerError(
     llm.name,
-    `${options.task}: the model's answer could not be read as the expected JSON after 2 attempts (${problem}); the last answer began: "${clip(oneLine(lastText), 120)}"`,
+    `${options.task}: the model's answer could not be read as the expected JSON after 2 attempts (${problem}); the last answer began: "${clip(oneLine(lastText), 120)}". ` +
+      'Try a larger or instruction-tuned model, or a server that enforces json_schema',
     usage,
   );
 }
@@ -161,11 +173,6 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   if (!a) return b ? { ...b } : undefined;
   if (!b) return a;
   return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
-}
-
-/** Reasoning models served locally (qwen3, deepseek-r1) may put `<think>…</think>` before the answer. */
-function stripReasoning(text: string): string {
-  return text.replace(/<think(?:ing)?>[\s\S]*?<\/think(?:ing)?>/gi, '');
 }
 
 /** From `start` (a `{` or `[`) to its matching close, minding strings; or to the end if it never closes. */

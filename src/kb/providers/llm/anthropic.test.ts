@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { inSequence, sendJson, startLoopback, type Handler, type Loopback } from '#tests/support/loopback.ts';
-import { ProviderError } from '#kb/providers/types.ts';
+import { describe, expect, it } from 'vitest';
+import { inSequence, sendJson, type Handler } from '#tests/support/loopback.ts';
+import { providerFailure as failure, serverPerTest } from '#tests/support/model-servers.ts';
 import { createAnthropicMessages } from './anthropic.ts';
 
 const KEY = 'sk-ant-test-0123456789abcdef';
 // A generous timeout for answers that come; the test of a server that never answers uses 200 ms.
 const fast = { sleep: async () => {}, timeoutMs: 2000, retries: 1 };
 
-let server: Loopback | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(handler: Handler) {
-  server = await startLoopback(handler);
-  return server;
-}
+const serve = serverPerTest();
 
 function message(content: unknown[], extra: Record<string, unknown> = {}) {
   return {
@@ -36,16 +27,6 @@ const apiError = (type: string, text: string) => ({ type: 'error', error: { type
 
 function provider(url: string, extra: { apiKey?: string; http?: object; baseUrl?: string } = {}) {
   return createAnthropicMessages({ baseUrl: extra.baseUrl ?? url, model: 'claude-test', apiKey: 'apiKey' in extra ? extra.apiKey : KEY, http: { ...fast, ...extra.http } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const ask = { messages: [{ role: 'user' as const, content: 'Hello?' }] };

@@ -2,6 +2,7 @@
 // `system` field (there is no system role), `max_tokens` is required, and structured output is a
 // forced tool call whose `input` is the JSON.
 import { fetchJson, type HttpOptions } from '#kb/providers/http.ts';
+import { EmptyAnswerError, stripReasoning } from './answer.ts';
 import { ProviderError, type Completion, type CompletionRequest, type LlmProvider, type ProviderEnv, type Usage } from '#kb/providers/types.ts';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -101,13 +102,20 @@ function readMessage(data: unknown, requestedModel: string, toolName: string | u
     }
   }
   // Without a tool call (or when a compatible server ignored the forced tool), use the text; the
-  // JSON reader downstream can still find JSON in it.
-  text ??= blocks
-    .filter((b) => b.type === 'text' && typeof b.text === 'string')
-    .map((b) => b.text as string)
-    .join('');
+  // JSON reader downstream can still find JSON in it. `thinking` blocks are never read, and
+  // `<think>` reasoning that a compatible server leaves in the text is dropped (answer.ts).
+  text ??= stripReasoning(
+    blocks
+      .filter((b) => b.type === 'text' && typeof b.text === 'string')
+      .map((b) => b.text as string)
+      .join(''),
+  );
   if (!text.trim()) {
-    throw new ProviderError(NAME, toolName ? `the answer has no ${toolName} tool call and no text (\`content\` is empty)` : 'the answer is empty (`content` has no text block)');
+    throw new EmptyAnswerError(
+      NAME,
+      toolName ? `the answer has no ${toolName} tool call and no text (\`content\` is empty)` : 'the answer is empty (`content` has no text block)',
+      readUsage(data.usage),
+    );
   }
   return { text, usage: readUsage(data.usage), model: typeof data.model === 'string' && data.model ? data.model : requestedModel };
 }

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { inSequence, sendJson, startLoopback, type Handler, type Loopback } from '#tests/support/loopback.ts';
-import { ProviderError } from '#kb/providers/types.ts';
+import { describe, expect, it } from 'vitest';
+import { inSequence, sendJson, type Handler } from '#tests/support/loopback.ts';
+import { providerFailure as failure, serverPerTest } from '#tests/support/model-servers.ts';
 import { createOpenAiChat } from './openai.ts';
 
 const KEY = 'sk-test-abcdef1234567890';
 // A generous timeout for answers that come; the test of a server that never answers uses 200 ms.
 const fast = { sleep: async () => {}, timeoutMs: 2000, retries: 1 };
 
-let server: Loopback | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(handler: Handler) {
-  server = await startLoopback(handler);
-  return server;
-}
+const serve = serverPerTest();
 
 function completion(content: string | null, extra: Record<string, unknown> = {}) {
   return {
@@ -31,16 +22,6 @@ function completion(content: string | null, extra: Record<string, unknown> = {})
 
 function provider(url: string, extra: { apiKey?: string; http?: object } = {}) {
   return createOpenAiChat({ baseUrl: `${url}/v1`, model: 'llama3.1', apiKey: 'apiKey' in extra ? extra.apiKey : KEY, http: { ...fast, ...extra.http } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const ask = { messages: [{ role: 'user' as const, content: 'Hello?' }] };
@@ -211,7 +192,6 @@ describe('OpenAI-compatible chat provider', () => {
     const s = await serve(() => {});
     const url = s.url;
     await s.close();
-    server = undefined;
     const error = await failure(provider(url, { http: { retries: 0 } }).complete(ask));
     expect(error.message).toMatch(/cannot reach .* is the OpenAI-compatible server running/);
   });
