@@ -52,6 +52,15 @@ describe('the document search indexes for a briefing', () => {
     for (const e of elements) for (const key of Object.keys(e.properties ?? {})) expect(key.startsWith('on')).toBe(false);
   });
 
+  it('indexes the answer first and weighted above the rest of the prose', () => {
+    const answered = htmlToHast(searchDocument({ ...session, answer: { text: 'Net import reliance was **about 80%** in 2024 [1]. <script>x()</script>', figures: [] } })) as Node;
+    const weighted = [...all(answered)].find((e) => e.type === 'element' && e.properties?.dataPagefindWeight === '5')!;
+    expect(text(weighted)).toContain('Net import reliance was about 80% in 2024');
+    expect(text(weighted)).toContain('<script>x()</script>'); // shown as text, never an element
+    expect([...all(answered)].filter((e) => e.type === 'element').map((e) => e.tagName)).not.toContain('script');
+    expect([...all(tree)].some((e) => e.properties?.dataPagefindWeight !== undefined)).toBe(false); // no answer, no weighted block
+  });
+
   it('records the URL of the briefing page, which the search page prefixes with the base path', () => {
     expect(searchUrl('us-china-rare-earths', '2025-12-31-8e0c65b3')).toBe('/q/us-china-rare-earths/2025-12-31-8e0c65b3/');
   });

@@ -63,9 +63,9 @@ describe('the offline pipeline over the example knowledge base', () => {
       expect(summary).toContain('Key findings:');
       expect(checkCitations(`${summary}\n${analysis}`, results.length).removed).toBe(0);
 
-      // The summary opens with the answer, cited; nothing is said about the search itself, and
-      // no sentence is written twice.
-      expect(summary.startsWith(answer!.text)).toBe(true);
+      // The answer comes first, cited, and the summary does not repeat it; nothing is said about
+      // the search itself, and no sentence is written twice.
+      expect(summary).not.toContain(answer!.text);
       expect(answer!.text).toMatch(/\[\d+\]\.$/);
       for (const line of `${summary}\n${analysis}`.split('\n')) expect(line).not.toMatch(/search results|distinct sources|bear on this question|themes?:/i);
       const sentences = `${summary}\n${analysis}`
@@ -96,9 +96,9 @@ describe('the offline pipeline over the example knowledge base', () => {
   }
 
   it('answers the rare-earths question first, with its share of imports as a key figure', async () => {
-    const { summary, answer } = await run(config.queries.find((q) => q.id === 'us-china-rare-earths')!, false);
+    const { answer } = await run(config.queries.find((q) => q.id === 'us-china-rare-earths')!, false);
     // content/corpus/rare-earths/us-import-reliance.md: "…net import reliance … was about 80% in 2024…"
-    const [first] = splitSentences(summary);
+    const [first] = splitSentences(answer!.text);
     expect(first).toMatch(/\d+(?:\.\d+)?%/);
     expect(first).toContain('net import reliance for rare-earth compounds and metals was about 80% in 2024');
     expect(answer!.figures[0]).toEqual(expect.objectContaining({ label: 'US net import reliance for rare-earth compounds and metals', value: 80, unit: '%', text: 'about 80%', asOf: '2024' }));

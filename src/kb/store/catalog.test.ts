@@ -83,6 +83,13 @@ describe('the catalog of sessions the site is built from', () => {
     expect(() => readSession(catalog, stale)).toThrow(/changed while the site was being built\. Run kb build again/);
   });
 
+  it('announces a briefing by its answer where it has one, else by its summary', async () => {
+    await writeSession(content, session(1, { answer: { text: 'Net import reliance was about 80% in 2024 [1].', figures: [] } }));
+    await writeSession(content, session(2));
+    const metas = (await loadCatalog(content)).entries.map((e) => e.meta.teaser).sort();
+    expect(metas).toEqual(['Net import reliance was about 80% in 2024 [1].', 'Summary 2 [1].']);
+  });
+
   it('forgets the cached sessions of files that are gone, and the caches of older versions', async () => {
     const site = path.join(content, '.cache', 'site');
     await mkdir(site, { recursive: true });

@@ -52,7 +52,7 @@ export interface Catalog {
 }
 
 /** Bump when the cached form changes (schema, reader, meta), so old caches are ignored. */
-export const CACHE_VERSION = 3; // 3: teasers read through the markdown tree
+export const CACHE_VERSION = 4; // 3: teasers read through the markdown tree; 4: the answer leads the teaser
 const cacheDir = (contentDir: string) => path.join(contentDir, '.cache', 'site');
 const indexFile = (contentDir: string) => path.join(cacheDir(contentDir), `index-v${CACHE_VERSION}.bin`);
 const sessionsDir = (contentDir: string) => path.join(cacheDir(contentDir), `sessions-v${CACHE_VERSION}`);
@@ -69,8 +69,9 @@ export function sessionMeta(session: Session): SessionMeta {
     tags,
     ...(providers ? { providers } : {}),
     counts: countResults(session.steps),
-    teaser: teaser(session.summary) || teaser(session.analysis),
-    longTeaser: teaser(session.summary, 400) || teaser(session.analysis, 400),
+    // A briefing that opens with its answer is announced by it: lists, feeds and meta descriptions.
+    teaser: teaser(session.answer?.text) || teaser(session.summary) || teaser(session.analysis),
+    longTeaser: teaser(session.answer?.text, 400) || teaser(session.summary, 400) || teaser(session.analysis, 400),
   };
 }
 

@@ -369,6 +369,22 @@ Dependence is high.
 `);
   });
 
+  it('write the answer and its key figures first in the body, inert, and read the session back exactly', () => {
+    const session = {
+      ...baseSession,
+      answer: { text: 'Reliance was about 80% in 2024 [1]. {process.exit()} <img src=x onerror=alert(1)>', figures: [{ label: 'Net import | reliance', value: 80, unit: '%', text: 'about 80%', asOf: '2024', cite: 1 }] },
+    };
+    const file = sessionToMdx(session);
+    const body = file.slice(file.indexOf('\n---\n', 4) + 5);
+    expect(body.indexOf('<section data-kb-part="answer">')).toBe(0);
+    // Markdown a person reads in git (safeMdx aligns the table and escapes what MDX would act on).
+    expect(body).toMatch(/^\| Key figure +\| Value +\| As of \| Source \|$/m);
+    expect(body).toMatch(/^\| Net import \\\| reliance \| about 80% \| 2024 +\| \\\[1\] +\|$/m);
+    // sessionToMdx itself refuses a body that is not plain markdown in its sections; the braces are escaped.
+    expect(body).toContain('\\{process.exit()}');
+    expect(mdxToSession(file, 'a.mdx')).toEqual(session);
+  });
+
   it('write frontmatter keys in schema order whatever order the object has, and leave out the summary section when there is no summary', () => {
     const shuffled = { status: 'partial', steps: [{ results: [], id: 's' }], tags: ['t'], analysis: 'A', generatedAt: '2026-01-27T05:52:47Z', querySlug: 'q', query: 'Q', id: 'x1' } as SessionType;
     const file = sessionToMdx(shuffled);

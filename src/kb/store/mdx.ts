@@ -1,5 +1,5 @@
 // Session ↔ MDX. A session file is YAML frontmatter (the session itself, exactly) and a body
-// derived from it: the summary and the analysis as markdown. Every piece of text that enters
+// derived from it: the answer with its key figures, the summary and the analysis as markdown. Every piece of text that enters
 // the body goes through `safeMdx`, which guarantees the MDX compiler reads it as markdown and
 // nothing else: no ESM, no `{expressions}`, no JSX, no raw HTML, no non-http(s) links.
 import matter from 'gray-matter';
@@ -12,7 +12,7 @@ import { mdxToMarkdown } from 'mdast-util-mdx';
 import { defaultHandlers, toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { mdxToMdast } from 'satteri';
-import { safeHref, Session, sessionProblems } from '#core/session.ts';
+import { safeHref, Session, sessionProblems, type Answer } from '#core/session.ts';
 
 export interface SafeMdxOptions {
   /** The depth the shallowest heading of the text gets (1–6, default 2). */
@@ -464,7 +464,7 @@ export function storedSession(session: Session): Session {
 }
 
 /** The section wrappers are the only JSX in a session file, written here, never from input. */
-function section(part: 'summary' | 'analysis', body: string): string {
+function section(part: 'answer' | 'summary' | 'analysis', body: string): string {
   return `<section data-kb-part="${part}">\n\n${body}${body ? '\n' : ''}</section>\n`;
 }
 
@@ -475,6 +475,7 @@ function section(part: 'summary' | 'analysis', body: string): string {
 export function sessionToMdx(session: Session): string {
   const data = validate(clean(session), 'sessionToMdx');
   const parts: string[] = [];
+  if (data.answer) parts.push(section('answer', safeMdx(answerMarkdown(data.answer), { topHeadingDepth: 3, footnotePrefix: 'answer-' })));
   if (data.summary !== undefined && data.summary.trim() !== '') parts.push(section('summary', safeMdx(data.summary, { topHeadingDepth: 3, footnotePrefix: 'summary-' })));
   parts.push(section('analysis', safeMdx(data.analysis, { topHeadingDepth: 2 })));
   const body = parts.join('\n');
@@ -517,10 +518,17 @@ function assertBodyShape(body: string): void {
       child.attributes?.length === 1 &&
       child.attributes[0]!.type === 'mdxJsxAttribute' &&
       child.attributes[0]!.name === 'data-kb-part' &&
-      (child.attributes[0]!.value === 'summary' || child.attributes[0]!.value === 'analysis') &&
+      (child.attributes[0]!.value === 'answer' || child.attributes[0]!.value === 'summary' || child.attributes[0]!.value === 'analysis') &&
       child.children.every((grandchild) => inertTree(grandchild)),
   );
   if (!ok) throw new Error('sessionToMdx: the MDX body is not plain markdown inside its sections (a safeMdx bug)');
+}
+
+/** The answer as people reading the file see it: the text, then its key figures as a table. */
+function answerMarkdown(answer: Answer): string {
+  const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+  const rows = answer.figures.map((f) => `| ${cell(f.label)} | ${cell(f.text ?? `${f.value}${f.unit ? ` ${f.unit}` : ''}`)} | ${cell(f.asOf ?? '')} | ${f.cite ? `[${f.cite}]` : ''} |`);
+  return [answer.text, ...(rows.length ? ['', '| Key figure | Value | As of | Source |', '| --- | --- | --- | --- |', ...rows] : [])].join('\n');
 }
 
 /** Reads a session file's frontmatter and validates it; errors name the file and each bad field. */

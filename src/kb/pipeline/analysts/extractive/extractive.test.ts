@@ -125,13 +125,13 @@ describe('extractiveAnalyst', () => {
   });
 
   it('quotes sentences faithfully, drops fragments, cut-offs, mark-up and near-duplicates', async () => {
-    const { summary, analysis } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
+    const { summary, analysis, answer } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const findings = listItems(section(analysis, 'Findings'));
     for (const item of [...findings, ...listItems(summary)]) {
       const text = quoted(item);
       expect(SNIPPETS.some((snippet) => snippet.replace(/<\/?b>/g, '').replace(' [12]', '').includes(text)), text).toBe(true);
     }
-    const all = `${summary}\n${analysis}`;
+    const all = `${answer!.text}\n${summary}\n${analysis}`;
     expect(all).not.toContain('Short one');
     expect(all).not.toContain('It was bad and');
     // The leading "..." fragment is dropped; the sentence cut off by a trailing "..." is kept
@@ -145,12 +145,12 @@ describe('extractiveAnalyst', () => {
     expect(all.split('\n').filter((line) => line.includes('net import reliance') && !line.startsWith('|'))).toEqual([expect.stringContaining('[1]')]);
   });
 
-  it('opens the summary with the answer, then three key findings', async () => {
+  it('answers first, and leaves the summary the three key findings beyond the answer', async () => {
     const { summary, answer } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const lines = summary.split('\n');
-    expect(lines[0]).toMatch(/^US net import reliance for rare-earth compounds and metals was about 80% in 2024 \[1\]\./);
-    expect(lines[0]).toBe(answer!.text);
-    expect(lines[2]).toBe('Key findings:');
+    expect(answer!.text).toMatch(/^US net import reliance for rare-earth compounds and metals was about 80% in 2024 \[1\]\./);
+    expect(summary).not.toContain(answer!.text);
+    expect(lines[0]).toBe('Key findings:');
     expect(listItems(summary).map((item) => item.slice(0, 3))).toEqual(['1. ', '2. ', '3. ']);
   });
 
@@ -302,9 +302,8 @@ describe('the extractive answer', () => {
     // The forecast of result 1 and the import value of result 2 are findings, not the answer.
     expect(answer!.text).not.toContain('[1]');
     expect(answer!.text).not.toContain('$170 million');
-    // The summary opens with the answer: the first sentence a reader sees is it.
-    expect(splitSentences(summary)[0]).toBe(first);
-    expect(summary.startsWith(answer!.text)).toBe(true);
+    // The answer is said once, in its own field: the summary goes on from it.
+    expect(summary).not.toContain(first);
   });
 
   it('gives the key figures as data: what each measures in the sentence\'s own words, value, unit, date and source', async () => {

@@ -24,7 +24,7 @@ export interface Briefing {
 }
 
 /**
- * The briefing: a summary that opens with the answer and lists the key findings, and an analysis
+ * The briefing: the answer, a summary of the key findings beyond it, and an analysis
  * with the other findings by theme, a table of the figures and the limitations. A sentence is
  * quoted once: one already written (after normalising case, spacing and punctuation) is skipped.
  */
@@ -41,7 +41,8 @@ export function writeBriefing(steps: Step[], numbered: NumberedResult[], briefin
   const themes = briefing.themes.map((theme) => ({ ...theme, sentences: theme.sentences.filter(fresh) })).filter((theme) => theme.sentences.length > 0);
 
   const answerText = answer.map(cite).join(' ');
-  const summary = [answerText, ...(keyFindings.length ? ['', 'Key findings:', '', ...keyFindings.map((c, i) => `${i + 1}. ${cite(c)}`)] : [])].join('\n');
+  // The answer is its own field, shown first on the page: the summary holds what it does not say.
+  const summary = keyFindings.length ? ['Key findings:', '', ...keyFindings.map((c, i) => `${i + 1}. ${cite(c)}`)].join('\n') : '';
 
   const quoted = [...answer, ...keyFindings, ...themes.flatMap((t) => t.sentences)];
   const analysis = [
