@@ -15,6 +15,7 @@ import { createLlmProvider, createSearchProvider, isLlmApi } from '#kb/providers
 import type { LlmProvider, SearchProvider } from '#kb/providers/types.ts';
 import { planQueries, rulePlanner } from '#kb/pipeline/planners/rule.ts';
 import { createReader, type Reader } from '#kb/pipeline/read/index.ts';
+import { createModeStore, modesFile } from '#kb/providers/llm/structured.ts';
 import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
 import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
@@ -249,6 +250,8 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
   // One reader per run, sharing the response cache with search: robots.txt, per-host limits and
   // pages two questions cite are fetched once.
   let reader: Reader | undefined;
+  // What each model server accepted (structured-output mode, parameters), remembered across runs.
+  const modes = createModeStore(modesFile(options.contentDir));
   const readerFor = () => (reader ??= createReader({ cache: http.cache }));
   const limits = new Map<string, LimitFunction>();
   const limitFor = (name: string) => limits.get(name) ?? limits.set(name, pLimit(config.concurrency)).get(name)!;
@@ -268,7 +271,7 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
     const key = `${query.llm}:${query.model ?? ''}`;
     let llm = llms.get(key);
     if (!llm) {
-      llm = createLlmProvider(query.llm, env, { model: query.model, http: { ...http, gate: limitFor(`llm:${query.llm}`) } });
+      llm = createLlmProvider(query.llm, env, { model: query.model, http: { ...http, gate: limitFor(`llm:${query.llm}`) }, modes });
       llms.set(key, llm);
     }
     const planner = createModelPlanner(llm);

@@ -194,8 +194,10 @@ function describeStatus(status: number): string {
 /** The API's own error message, when its body has one, shortened. */
 function apiMessage(text: string): string {
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const raw = body.error ?? body.message ?? body.detail;
+    // Gemini's OpenAI-compatible endpoint wraps its error object in a list.
+    const parsed = JSON.parse(text) as unknown;
+    const body = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, unknown>;
+    const raw = body?.error ?? body?.message ?? body?.detail;
     // Nested shapes too: Brave `{error: {detail}}`, Tavily `{detail: {error}}`, OpenAI `{error: {message}}`.
     const nested = typeof raw === 'object' && raw ? (raw as Record<string, unknown>) : undefined;
     const inner = nested ? [nested.message, nested.detail, nested.error].find((v) => typeof v === 'string') : undefined;

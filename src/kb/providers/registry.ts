@@ -8,6 +8,7 @@ import type { HttpOptions } from '#kb/providers/http.ts';
 import { ProviderError, type LlmProvider, type ProviderEnv, type SearchProvider } from '#kb/providers/types.ts';
 import { ENV as ANTHROPIC, createAnthropicMessages } from './llm/anthropic.ts';
 import { ENV as OPENAI, createOpenAiChat } from './llm/openai.ts';
+import type { ModeStore } from './llm/structured.ts';
 import { ENV as BRAVE, createBraveSearch } from './search/brave.ts';
 import { createCorpusSearch } from './search/corpus/index.ts';
 import { ENV as SEARXNG, createSearxngSearch } from './search/searxng.ts';
@@ -29,7 +30,7 @@ type SearchSpec = Needs & {
 };
 
 /** `create` is absent for the offline analyst: the pipeline's rule planner and extractive analyst run instead of a model. */
-type LlmSpec = Needs & { create?: (settings: Settings, options: { model: string; http?: Partial<HttpOptions> }) => LlmProvider };
+type LlmSpec = Needs & { create?: (settings: Settings, options: { model: string; http?: Partial<HttpOptions>; modes?: ModeStore }) => LlmProvider };
 
 /** Search providers, in the order names are listed to users. */
 const SEARCH = {
@@ -43,7 +44,7 @@ const SEARCH = {
 /** Model providers, in the order names are listed to users. */
 const LLM = {
   extractive: { offline: true },
-  openai: { offline: false, env: OPENAI, needsKey: 'at-default-base', create: (s, { model, http }) => createOpenAiChat({ apiKey: s.key, baseUrl: s.base, model, http: withSecret(http, s.key) }) },
+  openai: { offline: false, env: OPENAI, needsKey: 'at-default-base', create: (s, { model, http, modes }) => createOpenAiChat({ apiKey: s.key, baseUrl: s.base, model, http: withSecret(http, s.key), modes }) },
   anthropic: { offline: false, env: ANTHROPIC, needsKey: 'always', create: (s, { model, http }) => createAnthropicMessages({ apiKey: s.key, baseUrl: s.base, model, http: withSecret(http, s.key) }) },
 } as const satisfies Record<string, LlmSpec>;
 
@@ -82,7 +83,7 @@ export async function createSearchProvider(name: string, env: Env, options: { co
 }
 
 /** A model provider by name; the model is from config (`options.model`), else KB_LLM_MODEL. */
-export function createLlmProvider(name: LlmApiName, env: Env, options: { model?: string; http?: Partial<HttpOptions> } = {}): LlmProvider {
+export function createLlmProvider(name: LlmApiName, env: Env, options: { model?: string; http?: Partial<HttpOptions>; modes?: ModeStore } = {}): LlmProvider {
   const model = options.model?.trim() || providerOverrides(env).model;
   if (!model) {
     const example = name === 'anthropic' ? 'a Claude model id' : 'e.g. llama3.1 for Ollama, or an OpenAI model id';
@@ -90,7 +91,7 @@ export function createLlmProvider(name: LlmApiName, env: Env, options: { model?:
   }
   const spec: LlmSpec | undefined = Object.hasOwn(LLM, name) ? LLM[name] : undefined;
   if (!spec?.create) throw new Error(`unknown model provider "${String(name)}": use one of ${LLM_APIS.join(', ')} (or extractive, the offline analyst)`);
-  return spec.create(providerSettings(env, spec.offline ? undefined : spec.env), { model, http: options.http });
+  return spec.create(providerSettings(env, spec.offline ? undefined : spec.env), { model, http: options.http, modes: options.modes });
 }
 
 /** The key joins the secrets the HTTP client scrubs from every message. */

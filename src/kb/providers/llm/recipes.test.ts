@@ -226,6 +226,8 @@ describe('recipes: each documented service, as it behaves', () => {
     expect(s.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     const refused = await failure(plan(fromRecipe('openai', { ...env, OPENAI_API_KEY: 'KBTEST-wrong-gemini-key' }, 'gemini-2.5-flash')));
     expect(refused.status).toBe(400);
+    // Gemini wraps its error in a list: its own words still reach the message.
+    expect(refused.message).toContain('API key not valid');
     expect(refused.message).not.toContain('KBTEST-wrong-gemini-key');
     expect(s.requests).toHaveLength(2);
   });
