@@ -5,11 +5,17 @@
 //              Pagefind CLI baseline and by `kb build`, cold then incremental after one new
 //              session (scripts/bench/build.ts); the first search on each site in headless
 //              Chromium (scripts/bench/search.ts). One table, with the targets of issue 6.
+//   reading    10 questions of a labelled set (facts only in page bodies) through the pipeline,
+//              the reader fetching a loopback web with a gzip bomb, a drip, a 404 and a JS shell
+//              in it: the share of facts that reach the briefing, pages read per second, peak
+//              memory (scripts/bench/reading.ts).
 //
 // Options:
-//   --only pipeline|build     run one benchmark (default: both)
+//   --only pipeline|reading|build   run one benchmark (default: all three)
 //   --queries N (100) --latency MS (200) --concurrency C (8) --steps S (4)     pipeline
 //   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
+//   --reading-read N (3) --reading-passages N (3)   reading, what-if: pages opened per step, and
+//                  passages the reader keeps per page (the issue's figures use the defaults)
 //   --replicate K  generate sessions/K and copy them K times (new ids, new question slugs): for
 //                  50,000, where generating would take half an hour
 //   --skip-baseline --skip-search --skip-incremental --word W (supply)
@@ -21,6 +27,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBaseline, buildProjectCold, buildProjectIncremental, type BuildFigures } from './bench/build.ts';
 import { printPipeline, runPipelineBench, type PipelineFigures } from './bench/pipeline.ts';
+import { printReading, runReadingBench } from './bench/reading.ts';
 import { CommandError } from './bench/proc.ts';
 import { chromiumMissing, hasChromium, measureSearch, withBrowser, type SearchFigures } from './bench/search.ts';
 import { questionCount, syntheticContent, type SyntheticOptions } from './bench/synthetic.ts';
@@ -48,6 +55,8 @@ try {
     'skip-search': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
     word: { type: 'string', default: 'supply' },
+    'reading-read': { type: 'string' },
+    'reading-passages': { type: 'string' },
     keep: { type: 'string' },
     json: { type: 'string' },
   },
@@ -63,9 +72,11 @@ function count(name: string, value: string | undefined, min = 1): number | undef
   if (!Number.isInteger(n) || n < min) usage(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
   return n;
 }
-if (values.only && !['pipeline', 'build'].includes(values.only)) usage(`--only must be "pipeline" or "build", got "${values.only}"`);
-const runPipeline = values.only !== 'build';
-const runBuild = values.only !== 'pipeline';
+const PARTS = ['pipeline', 'reading', 'build'];
+if (values.only && !PARTS.includes(values.only)) usage(`--only must be one of ${PARTS.map((p) => `"${p}"`).join(', ')}, got "${values.only}"`);
+const runPipeline = !values.only || values.only === 'pipeline';
+const runReading = !values.only || values.only === 'reading';
+const runBuild = !values.only || values.only === 'build';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -81,6 +92,20 @@ if (runPipeline) {
   pipeline = await runPipelineBench({ queries: count('queries', values.queries)!, latency: count('latency', values.latency, 0)!, concurrency: count('concurrency', values.concurrency)!, steps: count('steps', values.steps)! });
   printPipeline(pipeline);
   json.pipeline = pipeline;
+}
+
+if (runReading) {
+  log('reading benchmark…');
+  try {
+    const reading = await runReadingBench(log, { read: count('reading-read', values['reading-read'], 0), passagesPerSource: count('reading-passages', values['reading-passages']) });
+    printReading(reading);
+    console.log(`  load average (1 min) now ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs`);
+    json.reading = reading;
+  } catch (error) {
+    log(`reading benchmark FAILED:\n${(error as Error).stack ?? String(error)}`);
+    json.reading = { error: (error as Error).message };
+    process.exitCode = 1;
+  }
 }
 
 interface Row {
