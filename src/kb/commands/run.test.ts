@@ -90,6 +90,12 @@ describe('kb run', () => {
     expect(summary.networkCalls).toBe(0);
     expect(await sessionFiles(content)).toEqual([]);
     expect(await readRunLog(content)).toEqual([]);
+    // The plan and the budget: the first round's sub-queries (the rule planner costs nothing), the rounds, the pages.
+    expect(summary.outcomes[0]!.plan).toMatch(/^3 sub-queries: “question”, .*; then up to 1 more round of 2 follow-ups; reads 3 pages a step, at most 15$/);
+    expect(summary.outcomes[1]!.plan).toMatch(/; reads snippets only$/);
+    const out: string[] = [];
+    await main(['run', '--dry-run', '--content', content], (l) => out.push(l), (l) => out.push(l));
+    expect(out.join('\n')).toMatch(/^a: 3 sub-queries: “question”/m);
   });
 
   it('runs only the named query with --query, and refuses an unknown id naming the known ones', async () => {
