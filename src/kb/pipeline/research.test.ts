@@ -66,6 +66,17 @@ describe('research rounds', () => {
     expect(out.budget).toEqual({ maxPages: 10, rounds: 2, pagesRead: 4 }); // round 3 had nothing left to ask
   });
 
+  it('opens a result a later step finds again when the step that found it first had no page left for it', async () => {
+    const search = searchOf({ 'x imports': [hit(1), hit(2), hit(3)], 'x share': [hit(3), hit(4)] });
+    const reader = readerOf();
+    const out = await research(settings({ planned: [{ query: 'x imports', reason: 'r' }, { query: 'x share', reason: 'r' }], read: 2, depth: 1 }), { planner: plannerOf([]), search, reader }, hooks);
+    // Step 1 opened its best two; step 2 found result 3 again and opened it, then its own new one.
+    expect(reader.pages).toEqual(['https://example.org/1', 'https://example.org/2', 'https://example.org/3', 'https://example.org/4']);
+    expect(out.steps[0]!.results.map((r) => r.read?.status)).toEqual(['read', 'read', 'read']);
+    expect(out.steps[1]!.results.map((r) => r.url)).toEqual(['https://example.org/4']);
+    expect(out.budget.pagesRead).toBe(4);
+  });
+
   it('ends early when a round brings no new source, and says so', async () => {
     const search = searchOf({ 'x imports': [hit(1)], again: [hit(1)] });
     const out = await research(settings(), { planner: plannerOf([[{ query: 'again', reason: 'a gap' }], [{ query: 'never asked', reason: 'x' }]]), search }, hooks);

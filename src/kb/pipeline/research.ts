@@ -47,6 +47,8 @@ export async function research(settings: ResearchSettings, stages: ResearchStage
   let duplicatesRemoved = 0;
   let pagesLeft = stages.reader ? settings.budget.maxPages : 0;
   let stoppedBy: Budget['stoppedBy'];
+  /** Results found but not yet opened, by key, with where they are stored. */
+  const unread = new Map<string, Unread>();
   let round = 0;
   let queries = settings.planned;
 
@@ -62,10 +64,13 @@ export async function research(settings: ResearchSettings, stages: ResearchStage
       newSources += fresh.length;
       noteDuplicates(step, before - fresh.length, fresh.length);
       duplicatesRemoved += before - fresh.length;
-      // Pages are read in step order, best results first, while the budget lasts.
-      step.results = await readStep(step, fresh, settings, stages.reader, Math.min(settings.read, pagesLeft), !!stages.search.offline, hooks.signal);
-      pagesLeft -= step.results.filter((r) => r.read?.status === 'read' && r.read.kind !== 'provided').length;
+      step.results = fresh.map(stored);
       steps.push(step);
+      fresh.forEach((hit, i) => unread.set(resultKey(hit), { step, index: i, hit }));
+      // Pages are read in step order, best results first, while the budget lasts: the step's own
+      // new results, and earlier results it found again that are still unread (a result two
+      // sub-queries find is worth opening, and would otherwise never be).
+      pagesLeft -= await readStep(step, hits, unread, settings, stages.reader, Math.min(settings.read, pagesLeft), !!stages.search.offline, hooks.signal);
     }
     if (round > 1 && newSources === 0) {
       stoppedBy = 'no-new-sources';
@@ -104,22 +109,39 @@ async function searchStep(q: FollowUp, id: string, round: number, search: Search
   return { step, hits };
 }
 
-/** The step's results as stored: the best `read` of them opened, every result without page text. */
-async function readStep(step: Step, hits: SearchHit[], settings: ResearchSettings, reader: Reader | undefined, pages: number, offline: boolean, signal?: AbortSignal): Promise<Result[]> {
-  const results = hits.map(stored);
-  if (!reader || settings.read === 0) return results;
+interface Unread {
+  step: Step;
+  index: number;
+  hit: SearchHit;
+}
+
+/**
+ * Opens the best `read` unread results among the step's hits, in the step's order, and stores what
+ * was read on each where it is kept (its own step, or the earlier one that found it first).
+ * Returns the pages fetched (text handed over with a result costs none).
+ */
+async function readStep(step: Step, hits: SearchHit[], unread: Map<string, Unread>, settings: ResearchSettings, reader: Reader | undefined, pages: number, offline: boolean, signal?: AbortSignal): Promise<number> {
+  if (!reader || settings.read === 0) return 0;
   // An offline provider's other results (earlier sessions' sources) are never fetched: offline means no network.
   const chosen = hits
-    .map((hit, i) => ({ hit, i }))
-    .filter(({ hit }) => !!hit.url && (!offline || hit.content !== undefined))
+    .map((hit) => unread.get(resultKey(hit)))
+    .filter((u): u is Unread => !!u && !!u.hit.url && (!offline || u.hit.content !== undefined))
     .slice(0, settings.read);
-  if (!chosen.length) return results;
+  if (!chosen.length) return 0;
   const reads = await reader.read(
     chosen.map(({ hit }) => ({ url: hit.url!, title: hit.title, ...(hit.snippet ? { snippet: hit.snippet } : {}), ...(hit.content !== undefined ? { content: hit.content } : {}) })),
     { question: settings.question, subQuery: step.query, maxPages: pages, signal },
   );
-  chosen.forEach(({ i }, k) => (results[i] = withRead(results[i]!, reads[k]!)));
-  return results;
+  let fetched = 0;
+  chosen.forEach((u, k) => {
+    const page = reads[k]!;
+    u.step.results[u.index] = withRead(u.step.results[u.index]!, page);
+    // Tried is done: only a page left for lack of budget may be opened by a later step.
+    if (page.status !== 'skipped') unread.delete(resultKey(u.hit));
+    // Every page the reader tried to fetch counts, read or not: the budget bounds the traffic.
+    if (page.status !== 'skipped' && u.hit.content === undefined) fetched++;
+  });
+  return fetched;
 }
 
 function withRead(result: Result, page: PageRead): Result {

@@ -32,7 +32,7 @@ export const READ_DEFAULTS = {
   /** Requests in flight in all. */
   concurrency: 6,
   /** Passages kept per source. */
-  passagesPerSource: 3,
+  passagesPerSource: 6,
 };
 
 export interface ReadItem {

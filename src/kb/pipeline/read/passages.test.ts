@@ -73,7 +73,7 @@ describe('passages', () => {
     expect(output.map((p) => p.text).join(' ')).toBe(long);
   });
 
-  it('ranks the passage that answers the sub-query first, and keeps at most the best few that match', () => {
+  it('ranks the passage that answers the sub-query first, keeps at most the best few, and fills free room with a figure, last', () => {
     const passages = splitPassages(
       [
         'The company was founded in 1998 and listed its shares in Toronto in 2006, after a decade of exploration work across the northern provinces of the country. It has two other projects.',
@@ -84,11 +84,29 @@ describe('passages', () => {
       ].map((text) => ({ text })),
     );
     const ranked = rankPassages(passages, { question: 'What is happening at the Kestrel Valley lithium mine?', subQuery: 'Kestrel Valley lithium output tonnes 2024' });
-    expect(ranked.map((p) => p.text.slice(0, 40))).toEqual(['Lithium output at the Kestrel Valley min', 'Costs at the Kestrel Valley mine fell to']);
+    // The dividend shares no word with the query; it is kept only because a slot was free and it holds a figure.
+    expect(ranked.map((p) => p.text.slice(0, 40))).toEqual(['Lithium output at the Kestrel Valley min', 'Costs at the Kestrel Valley mine fell to', 'The board approved a dividend of 12 cent']);
     expect(ranked[0]!.score).toBeGreaterThan(ranked[1]!.score);
+    expect(ranked[2]!.score).toBeLessThan(0.05);
+    // No figure, no shared word: the founding and the meeting notice are never kept.
+    expect(rankPassages(passages, { question: 'What is happening at the Kestrel Valley lithium mine?' }, 10).map((p) => p.text.slice(0, 15))).not.toContain('The company was');
     const broad = { question: 'Kestrel Valley mine, its shares, dividend and meeting' };
     expect(rankPassages(passages, broad)).toHaveLength(3);
     expect(rankPassages(passages, broad, 1)).toHaveLength(1);
+  });
+
+  it('ranks a passage with a figure above one on the same words without, and scores relative to the best', () => {
+    const passages = splitPassages(
+      [
+        'Germanium exports from China have been watched closely by buyers in Europe and Japan since the licensing rules began, traders say, and the market remains tight.',
+        'Germanium exports from China fell to 3,870 kilograms in the first half, customs data show, as licences were granted slowly to buyers abroad.',
+      ].map((text) => ({ text })),
+    );
+    const ranked = rankPassages(passages, { question: 'How have germanium exports from China changed?' });
+    expect(ranked[0]!.text).toContain('3,870 kilograms');
+    expect(ranked[0]!.score).toBe(1);
+    expect(ranked[1]!.score).toBeGreaterThan(0);
+    expect(ranked[1]!.score).toBeLessThan(1);
   });
 
   it('keeps the lead passage with score 0 when nothing matches the question', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResponseCache } from '#kb/providers/http.ts';
 import { bomb, drip, fixture, makePdf, redirect, sendPage, startWeb, type Web } from '#tests/support/web.ts';
-import { createReader, privateHostsAllowed, readPages, USER_AGENT, type ReaderOptions, type ReadItem, type ReadRequest } from './index.ts';
+import { createReader, privateHostsAllowed, READ_DEFAULTS, readPages, USER_AGENT, type ReaderOptions, type ReadItem, type ReadRequest } from './index.ts';
 
 const QUESTION = 'How much lithium did the Kestrel Valley mine produce in 2024?';
 const SNIPPET = 'Northern Mining Ledger on the Kestrel Valley mine.';
@@ -54,7 +54,7 @@ describe('reading the pages behind search results', () => {
     expect(page).toMatchObject({ status: 'read', kind: 'html', title: expect.stringContaining('Kestrel Valley lifts lithium output') });
     expect(page!.note).toBeUndefined();
     expect(page!.passages.length).toBeGreaterThan(0);
-    expect(page!.passages.length).toBeLessThanOrEqual(3);
+    expect(page!.passages.length).toBeLessThanOrEqual(READ_DEFAULTS.passagesPerSource);
     expect(page!.passages[0]!.text).toContain('41,300 tonnes of lithium carbonate equivalent in 2024');
     // Readability drops the headline (it repeats the title), so the lead has no heading above it.
     expect(page!.passages[0]!.where).toBe('paragraph 1');

@@ -4,8 +4,12 @@ import { contentTerms, wordCount } from '#core/text-analysis.ts';
 import { numberResults } from '#core/citations.ts';
 import { jaccard, type Candidate } from './sentences.ts';
 
-/** Sentences from one result that may be quoted. */
+/** Sentences from one result that may be quoted… */
 const PER_RESULT_CAP = 2;
+/** …and how many when they carry figures: a page read whole often holds several the question needs. */
+const PER_RESULT_FIGURE_CAP = 4;
+/** Sentences quoted at most: pages read give more to quote than snippets did (16 then). */
+const MAX_QUOTED = 24;
 /** Sentences scoring below this share of the best one are left out. */
 const MIN_RELATIVE_SCORE = 0.1;
 
@@ -44,8 +48,16 @@ export function rankCandidates(question: string, steps: Step[], candidates: Cand
     const terms = new Set(contentTerms(result.title));
     if (topic.size === 0 || [...topic].some((term) => terms.has(term))) titleOnTopic.add(n);
   }
-  // On topic: the sentence or its result's title names the topic.
-  const onTopic = (c: Candidate) => titleOnTopic.has(c.n) || [...topic].some((term) => c.terms.has(term));
+  // A page that was read and names the topic vouches for its figures: the reader kept their
+  // passage for this question, though the sentence itself may not repeat the question's words.
+  const pageOnTopic = new Set<number>();
+  for (const { n, result } of numberResults(steps)) {
+    const terms = new Set(contentTerms([result.title, ...(result.passages ?? []).map((p) => p.text)].join(' ')));
+    if (topic.size === 0 || [...topic].some((term) => terms.has(term))) pageOnTopic.add(n);
+  }
+  const vouched = (c: Candidate) => c.from === 'passage' && c.figures.length > 0 && pageOnTopic.has(c.n);
+  // On topic: the sentence or its result's title names the topic, or its page vouches for it.
+  const onTopic = (c: Candidate) => titleOnTopic.has(c.n) || [...topic].some((term) => c.terms.has(term)) || vouched(c);
   const firstN = new Map<number, number>();
   for (const c of candidates) if (!firstN.has(c.stepIndex) || c.n < firstN.get(c.stepIndex)!) firstN.set(c.stepIndex, c.n);
 
@@ -56,7 +68,10 @@ export function rankCandidates(question: string, steps: Step[], candidates: Cand
       if (questionTerms.has(term)) relevance += weight;
       else if (stepTerms[c.stepIndex]?.has(term)) relevance += weight * 0.5;
     }
-    if (relevance === 0) return { ...c, score: 0 };
+    if (relevance === 0) {
+      if (!vouched(c)) return { ...c, score: 0 };
+      relevance = VOUCHED_RELEVANCE;
+    }
     const words = wordCount(c.text);
     const lengthFactor = words <= 30 ? 1 : 30 / words + (1 - 30 / words) * 0.6;
     const rankInStep = c.n - (firstN.get(c.stepIndex) ?? c.n);
@@ -77,6 +92,9 @@ export function rankCandidates(question: string, steps: Step[], candidates: Cand
     return { ...c, score: round(score) };
   });
 }
+
+/** What a vouched-for figure sentence that shares no word with the question counts as: about one rare term. */
+const VOUCHED_RELEVANCE = 1;
 
 const ANAPHORIC_START = /^(?:This|These|That|Those|It|Its|They|Their|Them|He|She|His|Her|Such|Both|Together|The latter|The former|The rest|Here|There)\b/;
 
@@ -107,7 +125,7 @@ export function byScore(a: Candidate, b: Candidate): number {
 
 /**
  * Maximal marginal relevance: each pick maximises 0.7·relevance − 0.3·similarity to what is
- * already picked, with at most two sentences per result and a fair share per step.
+ * already picked, with at most two sentences per result (four that carry figures) and a fair share per step.
  */
 export function pickDiverse(candidates: Candidate[], stepCount: number): Candidate[] {
   const best = candidates.reduce((max, c) => Math.max(max, c.score), 0);
@@ -115,7 +133,7 @@ export function pickDiverse(candidates: Candidate[], stepCount: number): Candida
   // Sentences far weaker than the best are not findings, however many slots are free.
   const pool = candidates.filter((c) => c.score > 0 && c.score >= best * MIN_RELATIVE_SCORE).sort(byScore);
   const stepsWithCandidates = new Set(pool.map((c) => c.stepIndex)).size;
-  const target = Math.min(pool.length, Math.max(6, Math.min(16, 3 * Math.max(stepCount, stepsWithCandidates))));
+  const target = Math.min(pool.length, Math.max(6, Math.min(MAX_QUOTED, 4 * Math.max(stepCount, stepsWithCandidates))));
   const perStep = Math.max(2, Math.ceil(target / stepsWithCandidates) + 1);
   const top = pool[0]!.score;
 
@@ -129,7 +147,7 @@ export function pickDiverse(candidates: Candidate[], stepCount: number): Candida
     let bestIndex = -1;
     let bestValue = -Infinity;
     remaining.forEach((c, index) => {
-      if ((perResult.get(c.n) ?? 0) >= PER_RESULT_CAP || (fromStep.get(c.stepIndex) ?? 0) >= stepCap) return;
+      if ((perResult.get(c.n) ?? 0) >= (c.figures.length ? PER_RESULT_FIGURE_CAP : PER_RESULT_CAP) || (fromStep.get(c.stepIndex) ?? 0) >= stepCap) return;
       const similarity = picked.reduce((max, p) => Math.max(max, jaccard(p.terms, c.terms)), 0);
       const value = round(0.7 * (c.score / top) - 0.3 * similarity);
       // `remaining` is in score order, so on a tie the earlier (stronger, lower-cited) one wins.
