@@ -102,6 +102,9 @@ describe('kb run', () => {
     await config(Q('a', 'Question A about rare earths?') + Q('b', 'Question B about cobalt?'));
     const summary = await runDue({ contentDir: content, env: {}, only: ['b'] });
     expect(summary.outcomes.map((o) => o.id)).toEqual(['b']);
+    // Named, it runs again at once although it is not due for a week.
+    const again = await runDue({ contentDir: content, env: {}, only: ['b'] });
+    expect(again.outcomes.map((o) => [o.id, o.outcome])).toEqual([['b', 'published']]);
     await expect(runDue({ contentDir: content, env: {}, only: ['zzz'] })).rejects.toThrow(/no query with id "zzz".*Known ids: a, b/);
   });
 

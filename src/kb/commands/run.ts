@@ -115,7 +115,8 @@ async function runLocked(options: RunOptions, config: Config, selected: Query[],
   for (const s of sessions) if (s.status !== 'failed' && !previous.has(s.querySlug)) previous.set(s.querySlug, s); // newest first
   const plan = selected.map((query) => {
     const last = lastSuccess.get(query.id);
-    const due = options.force || isDue(query.schedule, last, startedAt);
+    // A question named with --query runs now, due or not (as --force does for all of them).
+    const due = options.force || !!options.only?.length || isDue(query.schedule, last, startedAt);
     return { query, due, nextDue: nextDue(query.schedule, last)?.toISOString() };
   });
   const toRun = plan.filter((p) => p.due);
