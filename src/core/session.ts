@@ -85,6 +85,8 @@ export const Provenance = z.strictObject({
   notes: z.array(z.string()).optional(),
 });
 
+const StageTokens = z.strictObject({ inputTokens: count, outputTokens: count });
+
 /** What a pipeline run measured; absent on imported sessions that did not record it. */
 export const Metrics = z.strictObject({
   durationMs: z.number().nonnegative().optional(),
@@ -96,6 +98,21 @@ export const Metrics = z.strictObject({
   citations: z.strictObject({ resolved: z.number().int().nonnegative(), removed: z.number().int().nonnegative() }).optional(),
   /** Results dropped because an earlier step already had the same url. */
   duplicatesRemoved: z.number().int().nonnegative().optional(),
+  /** Model tokens by stage (only stages that used any); they add up to `inputTokens` and `outputTokens`. */
+  stages: z
+    .strictObject({ plan: StageTokens.optional(), followUps: StageTokens.optional(), analyse: StageTokens.optional(), verify: StageTokens.optional() })
+    .optional(),
+  /**
+   * What the model analyst was given of the results and their passages, and what was left out to
+   * fit its context window (`contextTokens`, less room for the answer); model analysts only.
+   */
+  evidence: z
+    .strictObject({
+      contextTokens: count,
+      given: z.strictObject({ results: count, passages: count }),
+      omitted: z.strictObject({ results: count, passages: count }),
+    })
+    .optional(),
 });
 
 // --- grounding (issue 8): how much of the prose rests on the session's own results. Counts only;
@@ -218,6 +235,7 @@ export type Step = z.infer<typeof Step>;
 export type Providers = z.infer<typeof Providers>;
 export type Provenance = z.infer<typeof Provenance>;
 export type Metrics = z.infer<typeof Metrics>;
+export type Evidence = NonNullable<Metrics['evidence']>;
 export type SessionStatus = z.infer<typeof SessionStatus>;
 export type Grounding = z.infer<typeof Grounding>;
 export type GroundingVerify = z.infer<typeof GroundingVerify>;

@@ -276,7 +276,7 @@ function stageFactory(config: Config, options: RunOptions, env: NodeJS.ProcessEn
       llms.set(key, llm);
     }
     const planner = createModelPlanner(llm);
-    return { search: await search, planner, analyst: createModelAnalyst(llm), reader: query.read ? readerFor() : undefined, providers: { search: query.search, llm: query.llm, model: llm.model, planner: planner.name } };
+    return { search: await search, planner, analyst: createModelAnalyst(llm, { contextTokens: query.contextTokens }), reader: query.read ? readerFor() : undefined, providers: { search: query.search, llm: query.llm, model: llm.model, planner: planner.name } };
   };
   return { make, close: async () => reader?.close() };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isDue, nextDue, parseConfig } from './queries.ts';
+import { ConfigError, contextTokensFor, DEFAULT_PRICES, isDue, nextDue, parseConfig, priceFor } from './queries.ts';
 
 const FILE = 'content/queries.yaml';
 const GOOD = `defaults:
@@ -95,7 +95,7 @@ queries:
 `;
     const lines = errorOf(text).split('\n');
     expect(lines).toEqual([
-      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, concurrency, prices.`,
+      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, concurrency, prices, models.`,
       `${FILE}:4:9: queries[0].id: "Rare Earths": must be lowercase letters, digits and single hyphens (it names the folder and the URL).`,
       `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1").`,
       `${FILE}:11:5: queries[3].question: is missing; it is required (text).`,
@@ -109,6 +109,60 @@ queries:
 
   it('refuses a file without a query list', () => {
     expect(errorOf('defaults: {}\n')).toBe(`${FILE}:1:1: queries: is missing; it is required (a list, e.g. [a, b]).`);
+  });
+});
+
+describe('model settings', () => {
+  it('gives each model its context window: models: in queries.yaml by name, else the built-in table by family, else 8,192', () => {
+    const config = parseConfig(
+      `defaults:
+  llm: openai
+  models:
+    llama3.1: { contextTokens: 16384 }
+queries:
+  - { id: a, question: A?, model: llama3.1 }
+  - { id: b, question: B?, model: "qwen2.5:14b" }
+  - { id: c, question: C?, model: my-finetune }
+  - { id: d, question: D?, llm: anthropic, model: claude-sonnet-4-5 }
+  - { id: e, question: E?, llm: extractive }
+`,
+      FILE,
+    );
+    expect(config.queries.map((q) => q.contextTokens)).toEqual([16_384, 32_768, 8192, 200_000, undefined]);
+    const table = {
+      'gpt-4o-mini': 128_000,
+      'gpt-4.1-nano-2025-04-14': 1_047_576,
+      'gpt-5-mini': 272_000,
+      o1: 200_000,
+      'o3-mini': 200_000,
+      'o1-mini': 128_000,
+      'gpt-4': 8192,
+      'claude-3-5-haiku-latest': 200_000,
+      'deepseek-reasoner': 128_000,
+      'gemini-2.5-flash': 1_048_576,
+      'meta-llama/Llama-3.3-70B-Instruct': 131_072,
+      'llama3.2:3b': 131_072,
+      llama3: 8192,
+      'Qwen/Qwen2.5-7B-Instruct': 32_768,
+      mistral: 32_768,
+      'mistral-large-latest': 131_072,
+    };
+    expect(Object.fromEntries(Object.keys(table).map((m) => [m, contextTokensFor(m)]))).toEqual(table);
+    expect(errorOf('defaults:\n  models:\n    llama3.1: { context: 16384 }\nqueries: []\n')).toMatch(/defaults\.models\.llama3\.1\.context: .*Allowed here: contextTokens\./);
+  });
+
+  it('prices a model at the built-in price, or at the one queries.yaml sets over it; a dated snapshot as its model; nothing guessed', () => {
+    const builtIn = parseConfig('queries: []\n', FILE).prices;
+    const configured = parseConfig('defaults:\n  prices:\n    gpt-4o-mini: { input: 1, output: 2 }\n    my-model: { input: 0, output: 0 }\nqueries: []\n', FILE).prices;
+    expect(priceFor('gpt-4o-mini', builtIn)).toEqual({ input: 0.15, output: 0.6 });
+    expect(priceFor('gpt-4o-mini', configured)).toEqual({ input: 1, output: 2 });
+    expect(priceFor('gpt-4o', configured)).toEqual(DEFAULT_PRICES['gpt-4o']);
+    expect(priceFor('my-model', configured)).toEqual({ input: 0, output: 0 });
+    expect(priceFor('gpt-4o-2024-08-06', builtIn)).toEqual({ input: 2.5, output: 10 });
+    expect(priceFor('claude-sonnet-4-5-20250929', builtIn)).toEqual({ input: 3, output: 15 });
+    expect(priceFor('claude-3-7-sonnet-latest', builtIn)).toEqual({ input: 3, output: 15 });
+    for (const unpriced of ['o3-pro', 'gpt-4o-mini-tts', 'llama3.1', 'constructor', 'toString']) expect(priceFor(unpriced, builtIn), unpriced).toBeUndefined();
+    expect(priceFor(undefined, builtIn)).toBeUndefined();
   });
 });
 

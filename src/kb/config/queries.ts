@@ -57,12 +57,17 @@ const QueryConfig = z.strictObject({
 
 const Price = z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() });
 
+/** What a model, as you serve it, can take: its context window in tokens (prompt and answer together). */
+const ModelSettings = z.strictObject({ contextTokens: z.number().int().min(2048).max(10_000_000) });
+
 const Defaults = z.strictObject({
   ...providerFields,
   /** Requests in flight per provider, and queries in flight. */
   concurrency: z.number().int().min(1).max(64).optional(),
-  /** USD per million tokens, by model name. */
+  /** USD per million tokens, by model name; over the built-in DEFAULT_PRICES. */
   prices: z.record(z.string(), Price).optional(),
+  /** Settings by model name, over the built-in ones (CONTEXT_TOKENS). */
+  models: z.record(z.string(), ModelSettings).optional(),
 });
 
 export const ConfigFile = z
@@ -91,6 +96,8 @@ export interface Query {
   search: SearchProviderName;
   llm: LlmProviderName;
   model?: string;
+  /** The model's context window in tokens, when a model is named: from `models:`, else the built-in table. */
+  contextTokens?: number;
   /** Set only when on: run the grounding verify pass after the analyst. */
   verify?: true;
   /** Pages read per step (0: snippets only). */
@@ -108,8 +115,11 @@ export interface Config {
   file: string;
   queries: Query[];
   concurrency: number;
-  prices: Record<string, { input: number; output: number }>;
+  /** USD per million tokens by model name: the built-in DEFAULT_PRICES with the file's `prices:` over them. */
+  prices: Prices;
 }
+
+export type Prices = Record<string, { input: number; output: number }>;
 
 export class ConfigError extends Error {}
 
@@ -178,27 +188,34 @@ function resolve(config: ConfigFile, file: string, env: Env): Config {
   return {
     file,
     concurrency: d.concurrency ?? 8,
-    prices: d.prices ?? {},
-    queries: config.queries.map((q) => ({
-      id: q.id,
-      question: q.question,
-      tags: q.tags,
-      schedule: q.schedule ?? d.schedule ?? '7d',
-      steps: q.steps ?? d.steps ?? 4,
-      maxResults: q.maxResults ?? d.maxResults ?? 6,
-      search: search ?? q.search ?? d.search ?? 'corpus',
-      llm: llm ?? q.llm ?? d.llm ?? 'extractive',
-      model: model ?? q.model ?? d.model,
-      ...((q.verify ?? d.verify) ? { verify: true as const } : {}),
-      read: q.read ?? d.read ?? RESEARCH_DEFAULTS.read,
-      depth: q.depth ?? d.depth ?? RESEARCH_DEFAULTS.depth,
-      breadth: q.breadth ?? d.breadth ?? RESEARCH_DEFAULTS.breadth,
-      budget: {
-        maxPages: q.maxPages ?? d.maxPages ?? RESEARCH_DEFAULTS.maxPages,
-        ...((q.maxTokens ?? d.maxTokens) ? { maxTokens: q.maxTokens ?? d.maxTokens } : {}),
-        ...((q.maxCostUsd ?? d.maxCostUsd) ? { maxCostUsd: q.maxCostUsd ?? d.maxCostUsd } : {}),
-      },
-    })),
+    prices: { ...DEFAULT_PRICES, ...d.prices },
+    queries: config.queries.map((q) => resolveQuery(q, d, { search, llm, model })),
+  };
+}
+
+function resolveQuery(q: ConfigFile['queries'][number], d: ConfigFile['defaults'], env: { search?: SearchProviderName; llm?: LlmProviderName; model?: string }): Query {
+  const { search, llm } = env;
+  const model = env.model ?? q.model ?? d.model;
+  return {
+    id: q.id,
+    question: q.question,
+    tags: q.tags,
+    schedule: q.schedule ?? d.schedule ?? '7d',
+    steps: q.steps ?? d.steps ?? 4,
+    maxResults: q.maxResults ?? d.maxResults ?? 6,
+    search: search ?? q.search ?? d.search ?? 'corpus',
+    llm: llm ?? q.llm ?? d.llm ?? 'extractive',
+    model,
+    ...(model ? { contextTokens: contextTokensFor(model, d.models) } : {}),
+    ...((q.verify ?? d.verify) ? { verify: true as const } : {}),
+    read: q.read ?? d.read ?? RESEARCH_DEFAULTS.read,
+    depth: q.depth ?? d.depth ?? RESEARCH_DEFAULTS.depth,
+    breadth: q.breadth ?? d.breadth ?? RESEARCH_DEFAULTS.breadth,
+    budget: {
+      maxPages: q.maxPages ?? d.maxPages ?? RESEARCH_DEFAULTS.maxPages,
+      ...((q.maxTokens ?? d.maxTokens) ? { maxTokens: q.maxTokens ?? d.maxTokens } : {}),
+      ...((q.maxCostUsd ?? d.maxCostUsd) ? { maxCostUsd: q.maxCostUsd ?? d.maxCostUsd } : {}),
+    },
   };
 }
 
@@ -215,6 +232,7 @@ function knownKeys(p: readonly PropertyKey[]): readonly string[] | undefined {
   if (p.length === 1 && p[0] === 'defaults') return Object.keys(Defaults.shape);
   if (p.length === 2 && p[0] === 'queries') return Object.keys(QueryConfig.shape);
   if (p.length === 3 && p[1] === 'prices') return ['input', 'output'];
+  if (p.length === 3 && p[1] === 'models') return Object.keys(ModelSettings.shape);
   return undefined;
 }
 
@@ -234,4 +252,112 @@ export function nextDue(schedule: string, lastSuccess: Date | undefined): Date |
 export function isDue(schedule: string, lastSuccess: Date | undefined, now: Date): boolean {
   const due = nextDue(schedule, lastSuccess);
   return !due || due.getTime() <= now.getTime();
+}
+
+// --- Model settings: context windows and prices. Built-in defaults for the models people run;
+// queries.yaml's `models:` and `prices:` (under defaults) override them by model name.
+
+/** A model nobody has told us about is taken to be a small local one: 8,192 tokens is safe for them all. */
+export const UNKNOWN_CONTEXT_TOKENS = 8192;
+
+/**
+ * Context windows in tokens by model family, first match wins, matched against the name as
+ * normalised by `modelKey` (so `llama3.1:8b`, `meta-llama/Llama-3.1-8B-Instruct` and
+ * `llama-3.1-70b` all read as Llama 3.1). Figures are the vendors' own model pages. A local
+ * server runs a model in the window it was started with (Ollama's default is 2–4k, whatever the
+ * model can take): name that window under `models:`.
+ */
+export const CONTEXT_TOKENS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^gpt-4\.1/, 1_047_576],
+  [/^gpt-4o|^chatgpt-4o/, 128_000],
+  [/^gpt-5/, 272_000], // a 400k window of which up to 128k is output: 272k of input
+  [/^o1-mini/, 128_000],
+  [/^o\d/, 200_000], // o1, o3, o3-mini, o4-mini
+  [/^gpt-4-turbo|^gpt-4-\d{4}-preview/, 128_000],
+  [/^gpt-4(?:-\d{4})?$/, 8_192],
+  [/^gpt-3\.5-turbo/, 16_385],
+  [/^gpt-oss/, 131_072],
+  [/^claude-/, 200_000],
+  [/^deepseek-(?:chat|reasoner)/, 128_000],
+  [/^gemini-2/, 1_048_576],
+  [/^llama-?3\.[1-3]/, 131_072],
+  [/^llama-?3(?![.\d])/, 8_192], // the first Llama 3
+  [/^qwen2\.5/, 32_768],
+  [/^mistral-(?:large|medium)/, 131_072],
+  [/^(?:open-)?(?:mistral|mixtral)/, 32_768], // Mistral 7B, Mixtral 8x7B, Mistral Small
+];
+
+/** A model name as the tables match it: lower case, without a router's `vendor/` prefix or Ollama's `:tag`. */
+export function modelKey(model: string): string {
+  return model.trim().toLowerCase().replace(/^.*\//, '').replace(/:[^:]*$/, '');
+}
+
+/** The context window of a model: queries.yaml's `models:` by exact name, else the built-in table, else 8,192. */
+export function contextTokensFor(model: string, configured: Record<string, { contextTokens: number }> = {}): number {
+  if (Object.hasOwn(configured, model)) return configured[model]!.contextTokens;
+  const key = modelKey(model);
+  return CONTEXT_TOKENS.find(([pattern]) => pattern.test(key))?.[1] ?? UNKNOWN_CONTEXT_TOKENS;
+}
+
+/**
+ * Built-in prices, USD per million tokens (standard tier, text, input not cached), as the vendors
+ * published them in October 2025 — prices change, so set your own under `prices:`:
+ *   OpenAI     https://openai.com/api/pricing/
+ *   Anthropic  https://www.anthropic.com/pricing#api (and docs.anthropic.com, "Models overview")
+ *   Google     https://ai.google.dev/gemini-api/docs/pricing (Gemini 2.5 Pro: prompts up to 200k tokens)
+ *   DeepSeek   https://api-docs.deepseek.com/quick_start/pricing (V3.2 prices from 2025-09-29, cache miss)
+ *   Mistral    https://mistral.ai/pricing#api-pricing
+ * Open-weight models (Llama, Qwen, Mistral 7B…) have no price here: run locally they cost nothing
+ * per token, and hosted their price is the host's. A model with no price records no cost.
+ */
+export const DEFAULT_PRICES: Prices = {
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  o1: { input: 15, output: 60 },
+  o3: { input: 2, output: 8 },
+  'o3-mini': { input: 1.1, output: 4.4 },
+  'o4-mini': { input: 1.1, output: 4.4 },
+  'claude-opus-4-5': { input: 5, output: 25 },
+  'claude-opus-4-1': { input: 15, output: 75 },
+  'claude-opus-4': { input: 15, output: 75 },
+  'claude-opus-4-0': { input: 15, output: 75 },
+  'claude-sonnet-4-5': { input: 3, output: 15 },
+  'claude-sonnet-4': { input: 3, output: 15 },
+  'claude-sonnet-4-0': { input: 3, output: 15 },
+  'claude-3-7-sonnet': { input: 3, output: 15 },
+  'claude-haiku-4-5': { input: 1, output: 5 },
+  'claude-3-5-haiku': { input: 0.8, output: 4 },
+  'gemini-2.5-pro': { input: 1.25, output: 10 },
+  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
+  'gemini-2.0-flash': { input: 0.1, output: 0.4 },
+  'gemini-2.0-flash-lite': { input: 0.075, output: 0.3 },
+  'deepseek-chat': { input: 0.28, output: 0.42 },
+  'deepseek-reasoner': { input: 0.28, output: 0.42 },
+  'mistral-large-latest': { input: 2, output: 6 },
+  'mistral-medium-latest': { input: 0.4, output: 2 },
+  'mistral-small-latest': { input: 0.1, output: 0.3 },
+};
+
+/** A dated snapshot or alias of a priced model: `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `claude-3-7-sonnet-latest`. */
+const SNAPSHOT = /^-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+
+/**
+ * A model's price from a table (the config's, which holds the defaults under it): its exact name,
+ * else the longest name it is a dated snapshot of. Nothing is guessed beyond that: `o3-pro` is
+ * not `o3`, and an unpriced model records no cost rather than a wrong one.
+ */
+export function priceFor(model: string | undefined, prices: Prices | undefined): Prices[string] | undefined {
+  if (!model || !prices) return undefined;
+  if (Object.hasOwn(prices, model)) return prices[model];
+  const base = Object.keys(prices)
+    .filter((name) => model.startsWith(name) && SNAPSHOT.test(model.slice(name.length)))
+    .sort((a, b) => b.length - a.length)[0];
+  return base ? prices[base] : undefined;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dropDuplicateUrls, RunFailure, runQuery } from './run.ts';
-import type { Query } from '#kb/config/queries.ts';
+import { parseConfig, type Query } from '#kb/config/queries.ts';
+import { Session } from '#core/session.ts';
+import type { Stages } from './run.ts';
 
 describe('duplicate results across steps', () => {
   const r = (url: string) => ({ title: url, url });
@@ -52,5 +54,47 @@ describe('a run that fails', () => {
     expect(failure).toBeInstanceOf(RunFailure);
     expect(failure.message).toBe('model answered no JSON twice');
     expect(failure.usage).toEqual({ inputTokens: 1000, outputTokens: 320 });
+  });
+});
+
+describe('what a run spent', () => {
+  const query: Query = { id: 'q', question: 'How much cobalt comes from the DRC?', tags: [], schedule: '7d', steps: 1, maxResults: 2, search: 'corpus', llm: 'openai', model: 'gpt-4o-mini', verify: true, read: 0, depth: 2, breadth: 1, budget: { maxPages: 0 } };
+  const evidence = { contextTokens: 128_000, given: { results: 2, passages: 0 }, omitted: { results: 0, passages: 0 } };
+  const stages = (model = 'gpt-4o-mini'): Stages => ({
+    planner: {
+      name: 'model:test',
+      plan: async () => ({ queries: ['cobalt DRC share'], usage: { inputTokens: 100, outputTokens: 20 } }),
+      followUp: async () => ({ queries: [{ query: 'cobalt DRC 2024 output', reason: 'a figure the question wants' }], usage: { inputTokens: 50, outputTokens: 10 } }),
+    },
+    search: { name: 'test', search: async (q: string) => [{ title: q, url: `https://example.org/${encodeURIComponent(q)}`, snippet: 'The DRC mined about 70% of the world’s cobalt.' }] },
+    analyst: {
+      name: 'model:test',
+      // "40% next year" is in no result: the grounding check flags it, so the verify pass runs.
+      analyse: async () => ({ summary: '- The DRC mined about 70% of cobalt [1].', analysis: 'Output will rise 40% next year [1].', usage: { inputTokens: 900, outputTokens: 300 }, evidence }),
+      revise: async () => ({ summary: '- The DRC mined about 70% of cobalt [1].', analysis: 'The DRC mined about 70% of cobalt [1].', changes: [], usage: { inputTokens: 400, outputTokens: 80 } }),
+    } as Stages['analyst'],
+    providers: { search: 'test', llm: 'openai', model },
+  });
+
+  it('records the tokens of each stage (plan, follow-ups, analyse, verify), and they add up to the totals', async () => {
+    const session = await runQuery(query, stages());
+    const m = session.metrics!;
+    expect(m.stages).toEqual({ plan: { inputTokens: 100, outputTokens: 20 }, followUps: { inputTokens: 50, outputTokens: 10 }, analyse: { inputTokens: 900, outputTokens: 300 }, verify: { inputTokens: 400, outputTokens: 80 } });
+    const parts = Object.values(m.stages!);
+    expect(parts.reduce((n, s) => n + s.inputTokens, 0)).toBe(m.inputTokens);
+    expect(parts.reduce((n, s) => n + s.outputTokens, 0)).toBe(m.outputTokens);
+    expect(m).toMatchObject({ inputTokens: 1450, outputTokens: 410, evidence });
+    expect(Session.safeParse(session).success).toBe(true);
+  });
+
+  it('costs a run at the built-in price of its model (or of the model a dated snapshot is), or at the price queries.yaml sets', async () => {
+    const builtIn = parseConfig('queries:\n  - id: q\n    question: Q?\n', 'queries.yaml').prices;
+    const configured = parseConfig('defaults:\n  prices:\n    gpt-4o-mini: { input: 1, output: 2 }\nqueries:\n  - id: q\n    question: Q?\n', 'queries.yaml').prices;
+    // 1,450 tokens in and 410 out: gpt-4o-mini lists at $0.15 and $0.60 per million.
+    expect((await runQuery(query, stages(), { prices: builtIn })).metrics!.costUsd).toBe(0.000464);
+    expect((await runQuery(query, stages('gpt-4o-mini-2024-07-18'), { prices: builtIn })).metrics!.costUsd).toBe(0.000464);
+    expect((await runQuery(query, stages(), { prices: configured })).metrics!.costUsd).toBe(0.00227);
+    // A model with no price records no cost rather than a guess.
+    expect((await runQuery(query, stages('llama3.1'), { prices: builtIn })).metrics!.costUsd).toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 // One research run per query: plan → research rounds (search, read, follow up) → analyse → ground → Session. Runs many queries at
 // once within per-provider concurrency limits; a query that fails is logged, never published.
 import { randomUUID } from 'node:crypto';
-import type { Query } from '#kb/config/queries.ts';
-import { deriveStatus, SCHEMA_VERSION, type Answer, type Session, type Step } from '#core/session.ts';
+import { priceFor, type Prices, type Query } from '#kb/config/queries.ts';
+import { deriveStatus, SCHEMA_VERSION, type Answer, type Metrics, type Session, type Step } from '#core/session.ts';
 import type { SearchProvider, Usage } from '#kb/providers/types.ts';
 import type { Reader } from './read/index.ts';
 import { research, resultKey } from './research.ts';
@@ -27,7 +27,8 @@ export type RunEvent =
 export interface RunQueryOptions {
   now?: () => Date;
   newId?: () => string;
-  prices?: Record<string, { input: number; output: number }>;
+  /** USD per million tokens by model name (the config's: built-in defaults with the file's prices over them). */
+  prices?: Prices;
   /** The question's latest session: the new run looks for what changed since, and says what is new. */
   previous?: Session;
   onEvent?: (event: RunEvent) => void;
@@ -39,21 +40,27 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
   const now = options.now ?? (() => new Date());
   const started = performance.now();
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  const addUsage = (u?: Usage) => {
+  // Each stage's tokens are kept apart as well as summed, so a session says where they went.
+  const byStage: NonNullable<Metrics['stages']> = {};
+  const addUsage = (stage: keyof typeof byStage | undefined, u?: Usage) => {
     usage.inputTokens += u?.inputTokens ?? 0;
     usage.outputTokens += u?.outputTokens ?? 0;
+    if (!stage || !u || u.inputTokens + u.outputTokens === 0) return;
+    const seen = (byStage[stage] ??= { inputTokens: 0, outputTokens: 0 });
+    seen.inputTokens += u.inputTokens;
+    seen.outputTokens += u.outputTokens;
   };
   const model = stages.providers?.model;
-  const price = model ? options.prices?.[model] : undefined;
+  const price = priceFor(model, options.prices);
   const costOf = (u: Usage) => (price ? round6((u.inputTokens * price.input + u.outputTokens * price.output) / 1e6) : undefined);
 
   // A model may have been paid for before a stage failed: the failure carries those tokens.
   const failed = (error: unknown): never => {
-    addUsage((error as { usage?: Usage }).usage);
+    addUsage(undefined, (error as { usage?: Usage }).usage);
     throw new RunFailure(error instanceof Error ? error.message : String(error), { ...usage }, error);
   };
   const plan = await stages.planner.plan(query.question, query.steps, options.signal).catch(failed);
-  addUsage(plan.usage);
+  addUsage('plan', plan.usage);
   options.onEvent?.({ type: 'plan', query, subQueries: plan.queries });
 
   const previous = options.previous ? { generatedAt: options.previous.generatedAt } : undefined;
@@ -71,7 +78,7 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     stages,
     {
       spent: () => ({ tokens: usage.inputTokens + usage.outputTokens, costUsd: costOf(usage) }),
-      addUsage,
+      addUsage: (u) => addUsage('followUps', u),
       onSearch: (step, i, of) => options.onEvent?.({ type: 'search', query, step: i + 1, of, results: step.results.length, error: step.error }),
       signal: options.signal,
     },
@@ -79,7 +86,7 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
   const { steps, duplicatesRemoved } = found;
 
   const analysis = await stages.analyst.analyse(query.question, steps, options.signal).catch(failed);
-  addUsage(analysis.usage);
+  addUsage('analyse', analysis.usage);
   const resultCount = steps.reduce((n, s) => n + s.results.length, 0);
   const summary = checkCitations(analysis.summary, resultCount);
   const sinceLast = options.previous ? newSince(options.previous, steps) : undefined;
@@ -88,7 +95,7 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
   // Grounding (issue 8): check the text against the results; with `verify`, a second model pass
   // revises or drops unsupported claims, and `grounding.verify` records what it changed.
   const grounded = await groundDraft({ question: query.question, steps, draft: { summary: summary.text, analysis: body.text }, verify: query.verify === true, analyst: stages.analyst, model, signal: options.signal });
-  addUsage(grounded.usage);
+  addUsage('verify', grounded.usage);
 
   const tokens = usage.inputTokens + usage.outputTokens > 0;
   const cost = tokens ? costOf(usage) : undefined;
@@ -106,12 +113,13 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     provenance: { format: 'pipeline' },
     metrics: {
       durationMs: Math.round(performance.now() - started),
-      ...(tokens ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : {}),
+      ...(tokens ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, stages: byStage } : {}),
       ...(cost !== undefined ? { costUsd: cost } : {}),
       // A model analyst has already removed its dangling references and counted them; the
       // check here is the backstop for any analyst, and finds nothing more in that case.
       citations: { resolved: summary.resolved + body.resolved, removed: (analysis.citations?.removed ?? 0) + summary.removed + body.removed },
       duplicatesRemoved,
+      ...(analysis.evidence ? { evidence: analysis.evidence } : {}),
     },
     grounding: grounded.grounding,
     schemaVersion: SCHEMA_VERSION,

@@ -1,6 +1,6 @@
 // The pipeline's stages: plan → search → analyse. Each stage is an interface so that a model
 // or an offline implementation can stand behind it.
-import type { Answer, Step } from '#core/session.ts';
+import type { Answer, Evidence, Step } from '#core/session.ts';
 import type { Usage } from '#kb/providers/types.ts';
 
 export interface Plan {
@@ -53,6 +53,8 @@ export interface Analysis {
   citations?: { resolved: number; removed: number };
   /** The direct answer the briefing opens with, and its key figures; absent when the analyst gave none. */
   answer?: Answer;
+  /** What of the evidence a model analyst gave the model, and what did not fit its context. */
+  evidence?: Evidence;
 }
 
 export interface Analyst {

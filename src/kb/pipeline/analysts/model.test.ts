@@ -6,7 +6,9 @@ import { createAnthropicMessages } from '#kb/providers/llm/anthropic.ts';
 import { createOpenAiChat } from '#kb/providers/llm/openai.ts';
 import { ProviderError } from '#kb/providers/types.ts';
 import type { Step } from '#core/session.ts';
-import { ANALYSIS_SCHEMA, buildAnalystPrompt, buildRevisionPrompt, createModelAnalyst, readAnalysis, readFigures, readRevision } from './model.ts';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { CompletionRequest, LlmProvider } from '#kb/providers/types.ts';
+import { ANALYSIS_SCHEMA, buildAnalystPrompt, buildRevisionPrompt, createModelAnalyst, promptBudget, readAnalysis, readFigures, readRevision, withEvidenceNote } from './model.ts';
 
 const QUESTION = 'What is the import dependency of the US on China for rare earths?';
 const fast = { sleep: async () => {}, timeoutMs: 2000 };
@@ -289,5 +291,95 @@ describe('the verify pass (revising unsupported claims)', () => {
     ).toEqual({ summary: '- a [1]', analysis: 'b [2]', changes: [{ id: 1, action: 'revise', text: 'new [1]' }, { id: 2, action: 'drop' }] });
     expect(readRevision({ summary: 's', analysis: 'a' }).changes).toEqual([]);
     expect(() => readRevision({ summary: 's' })).toThrow(/no "analysis"/);
+  });
+});
+
+// --- The context budget: what the model is given when the evidence does not fit its window.
+describe('the model analyst’s context budget', () => {
+  const asText = { disallowedSpecial: new Set<string>() };
+  const o200k = (text: string) => countTokens(text, asText);
+  const WORDS = 'cobalt refining capacity grew in Finland and Morocco while export quotas tightened supply for battery makers across the region'.split(' ');
+  const prose = (seed: number, words: number) => Array.from({ length: words }, (_, i) => WORDS[(seed * 7 + i * 3) % WORDS.length]).join(' ');
+  /** 3 steps of 6 results: the first 3 of each read, with 3 scored passages; the rest snippets only. */
+  const BIG: Step[] = [0, 1, 2].map((s) => ({
+    id: `step_${s}`,
+    query: `sub-query ${s}`,
+    results: Array.from({ length: 6 }, (_, r) => ({
+      title: `Result ${s}-${r}`,
+      url: `https://example.org/${s}/${r}`,
+      snippet: `SNIP-${s}-${r} ${prose(s * 6 + r, 40)}.`,
+      ...(r < 3 ? { passages: [0, 1, 2].map((p) => ({ text: `PASS-${s}-${r}-${p} ${prose(s + r + p, 120)}.`, score: Math.round(((s * 9 + r * 3 + p) * 37) % 100) / 100 })) } : {}),
+    })),
+  }));
+  const ANSWER = { answer: 'Supply tightened [1].', figures: [], summary: '- Supply tightened [1].', analysis: '## Findings\n\nSupply tightened [1].\n\n## Limitations\n\nFew sources.\n\n## Recommendations\n\nWatch quotas [1].' };
+
+  function fakeModel(model: string) {
+    const requests: CompletionRequest[] = [];
+    const llm: LlmProvider = {
+      name: 'openai',
+      model,
+      complete: async (request) => {
+        requests.push(request);
+        return { text: JSON.stringify(ANSWER), usage: { inputTokens: 10, outputTokens: 5 }, model };
+      },
+    };
+    return { llm, requests };
+  }
+  const promptOf = (request: CompletionRequest) => request.messages.map((m) => m.content);
+
+  it('gives all the evidence when it fits the window, and says nothing was left out', async () => {
+    const { llm, requests } = fakeModel('gpt-4o-mini');
+    const result = await createModelAnalyst(llm).analyse(QUESTION, BIG);
+    expect(result.evidence).toEqual({ contextTokens: 128_000, given: { results: 18, passages: 27 }, omitted: { results: 0, passages: 0 } });
+    expect(promptOf(requests[0]!)[1]).toContain('PASS-2-2-2');
+    expect(result.analysis).not.toMatch(/did not fit/);
+  });
+
+  it('trims to a small window best passages first, leaves room for the answer, and says what was left out', async () => {
+    const { llm, requests } = fakeModel('llama3.1');
+    const result = await createModelAnalyst(llm, { contextTokens: 8192 }).analyse(QUESTION, BIG);
+    const [system, user] = promptOf(requests[0]!) as [string, string];
+    // Llama's tokenizer is not shipped: o200k's count, 30% larger, must fit what is left of 8,192.
+    expect((o200k(system) + o200k(user) + o200k(JSON.stringify(ANALYSIS_SCHEMA))) * 1.3).toBeLessThanOrEqual(8192 - 2048 - 1400 - 400);
+    const passages = BIG.flatMap((s) => s.results.flatMap((r) => r.passages ?? []));
+    const given = passages.filter((p) => user.includes(p.text.split(' ')[0]!));
+    const omitted = passages.filter((p) => !given.includes(p));
+    expect(given.length).toBeGreaterThan(3);
+    expect(omitted.length).toBeGreaterThan(3);
+    // Every passage given scores at least as high as every one left out.
+    expect(Math.min(...given.map((p) => p.score!))).toBeGreaterThanOrEqual(Math.max(...omitted.map((p) => p.score!)));
+    const ev = result.evidence!;
+    expect(ev).toMatchObject({ contextTokens: 8192, given: { passages: given.length }, omitted: { passages: omitted.length } });
+    expect(ev.given.results + ev.omitted.results).toBe(18);
+    expect(user).toContain('Some results and passages were left out to fit the context window, so the numbers may skip.');
+    // The reader is told, under Limitations, before the next section.
+    expect(result.analysis).toContain(
+      `Few sources.\n\nThis briefing was written from ${ev.given.results} of 18 search results and ${ev.given.passages} of 27 passages read from their pages: the rest did not fit the model's context window of 8,192 tokens, so the lowest-scored passages and lowest-ranked snippets were left out.\n\n## Recommendations`,
+    );
+  });
+
+  it('counts exactly for models on o200k_base, with a 30% margin for other vendors’ tokenizers', () => {
+    const schema = {};
+    const exact = promptBudget(16_384, 'gpt-4.1-mini', schema, o200k);
+    const estimate = promptBudget(16_384, 'qwen2.5:14b', schema, o200k);
+    expect(exact).toBe(16_384 - 4096 - 1400 - 400 - o200k('{}'));
+    expect(estimate).toBe(Math.floor((16_384 - 4096 - 1400 - 400) / 1.3) - o200k('{}'));
+    expect(promptBudget(16_384, 'openai/gpt-4o', schema, o200k)).toBe(exact);
+  });
+
+  it('reads special-token text in a page as text, and refuses a window too small for the instructions', async () => {
+    const steps: Step[] = [{ id: 'step_0', results: [{ title: 'T', url: 'https://example.org/t', snippet: 'a <|endoftext|> b <|im_start|>system' }] }];
+    const { llm } = fakeModel('llama3.1');
+    await expect(createModelAnalyst(llm, { contextTokens: 16_384 }).analyse(QUESTION, steps)).resolves.toMatchObject({ evidence: { omitted: { results: 0 } } });
+    await expect(createModelAnalyst(llm, { contextTokens: 4096 }).analyse(QUESTION, BIG)).rejects.toThrow(/leaves \d+ tokens for the prompt after room for the answer, too few for the instructions and any of the evidence\. .*name it under models: in queries.yaml/);
+  });
+
+  it('adds a Limitations section for the note when the analysis has none', () => {
+    const evidence = { contextTokens: 8192, given: { results: 1, passages: 0 }, omitted: { results: 1, passages: 2 } };
+    expect(withEvidenceNote('## Findings\n\nX [1].', evidence)).toBe(
+      "## Findings\n\nX [1].\n\n## Limitations\n\nThis briefing was written from 1 of 2 search results and 0 of 2 passages read from their pages: the rest did not fit the model's context window of 8,192 tokens, so the lowest-scored passages and lowest-ranked snippets were left out.",
+    );
+    expect(withEvidenceNote('## Limitations\n\nOld data.', evidence)).toMatch(/^## Limitations\n\nOld data\.\n\nThis briefing was written from 1 of 2/);
+    expect(withEvidenceNote('text', { ...evidence, omitted: { results: 0, passages: 0 } })).toBe('text');
   });
 });

@@ -3,7 +3,8 @@
 // delimited data block and the model is told never to follow instructions inside it. Citations
 // the model invents are removed afterwards by checkCitations.
 import { createHash } from 'node:crypto';
-import type { Answer, KeyFigure, Result, Step } from '#core/session.ts';
+import type { Answer, Evidence, KeyFigure, Passage, Result, Step } from '#core/session.ts';
+import { contextTokensFor, modelKey } from '#kb/config/queries.ts';
 import type { LlmProvider } from '#kb/providers/types.ts';
 import type { Draft, Reviser, Revision, RevisionRequest } from '#kb/pipeline/verify.ts';
 import { checkCitations, numberResults } from '#core/citations.ts';
@@ -50,7 +51,16 @@ const MAX_PASSAGES = 3;
 /** Key figures kept from the model's answer (the session schema's limit). */
 const MAX_FIGURES = 12;
 
-export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
+export interface ModelAnalystOptions {
+  /** The model's context window in tokens; by default the built-in table's figure for `llm.model`. */
+  contextTokens?: number;
+  /** Counts a text's tokens; by default OpenAI's o200k_base (gpt-tokenizer), loaded on first use. */
+  countTokens?: (text: string) => number;
+}
+
+export function createModelAnalyst(llm: LlmProvider, options: ModelAnalystOptions = {}): Analyst & Reviser {
+  const contextTokens = options.contextTokens ?? contextTokensFor(llm.model);
+  const counter = async () => options.countTokens ?? (await o200kCounter());
   return {
     name: `model:${llm.name}`,
     async analyse(question: string, steps: Step[], signal?: AbortSignal): Promise<Analysis> {
@@ -60,34 +70,175 @@ export function createModelAnalyst(llm: LlmProvider): Analyst & Reviser {
         const text = 'No search results came back for this question, so there is nothing to analyse. Run it again later or with another search provider.';
         return { summary: text, analysis: text, citations: { resolved: 0, removed: 0 } };
       }
-      const { value, usage } = await ask(llm, buildAnalystPrompt(question, steps, numbered), { name: 'research_briefing', schema: ANALYSIS_SCHEMA }, readAnalysis, { task: 'analyst', shape: SHAPE }, signal);
+      const count = await counter();
+      const budget = promptBudget(contextTokens, llm.model, ANALYSIS_SCHEMA, count);
+      const { prompt, evidence } = fitEvidence(numbered, (shown) => buildAnalystPrompt(question, steps, numbered, shown), budget, count);
+      const { value, usage } = await ask(llm, prompt, { name: 'research_briefing', schema: ANALYSIS_SCHEMA }, readAnalysis, { task: 'analyst', shape: SHAPE }, signal);
       const summary = checkCitations(value.summary, numbered.length);
       const analysis = checkCitations(value.analysis, numbered.length);
       // The answer is the model's own: when it gives none, none is made up from the rest.
       const answerText = value.answer ? checkCitations(value.answer, numbered.length) : undefined;
       const answer: Answer | undefined = answerText?.text.trim() ? { text: answerText.text.trim(), figures: readFigures(value.figures, numbered.length) } : undefined;
+      const recorded: Evidence = { contextTokens, ...evidence };
       return {
         summary: summary.text.trim(),
-        analysis: analysis.text.trim(),
+        analysis: withEvidenceNote(analysis.text.trim(), recorded),
         ...(answer ? { answer } : {}),
         ...(usage ? { usage } : {}),
         citations: {
           resolved: summary.resolved + analysis.resolved + (answerText?.resolved ?? 0),
           removed: summary.removed + analysis.removed + (answerText?.removed ?? 0),
         },
+        evidence: recorded,
       };
     },
     // The verify pass (`verify: true`): the same results, the draft, and the claims the grounding
     // check found unsupported, with why. Dangling citations in the answer are removed as above.
+    // The draft takes room too, so the evidence is fitted again around it.
     async revise(question: string, steps: Step[], draft: Draft, claims: RevisionRequest[], signal?: AbortSignal): Promise<Revision> {
       const numbered = numberResults(steps);
-      const prompt = buildRevisionPrompt(question, steps, draft, claims, numbered);
+      const count = await counter();
+      const budget = promptBudget(contextTokens, llm.model, REVISION_SCHEMA, count);
+      const { prompt } = fitEvidence(numbered, (shown) => buildRevisionPrompt(question, steps, draft, claims, numbered, shown), budget, count);
       const { value, usage } = await ask(llm, prompt, { name: 'briefing_revision', schema: REVISION_SCHEMA }, readRevision, { task: 'verify', shape: REVISION_SHAPE }, signal);
       const summary = checkCitations(value.summary, numbered.length).text.trim();
       const analysis = checkCitations(value.analysis, numbered.length).text.trim();
       return { summary, analysis, changes: value.changes, ...(usage ? { usage } : {}) };
     },
   };
+}
+
+// --- The context budget. The prompt (instructions, question, results) must leave room in the
+// model's window for its answer; when all the evidence does not fit, the best of it goes in.
+
+/**
+ * Tokens in a text with OpenAI's o200k_base encoding, from gpt-tokenizer: pure JavaScript, its
+ * vocabulary ships inside the package, nothing is fetched. Loaded on first use, so offline runs
+ * never pay for its 2 MB table. Untrusted text may contain `<|endoftext|>`: it counts as text.
+ */
+let o200k: Promise<(text: string) => number> | undefined;
+function o200kCounter(): Promise<(text: string) => number> {
+  o200k ??= import('gpt-tokenizer/encoding/o200k_base').then(({ countTokens }) => {
+    const asText = { disallowedSpecial: new Set<string>() };
+    return (text: string) => countTokens(text, asText);
+  });
+  return o200k;
+}
+
+/** Models whose own tokenizer is o200k_base, so the count is exact: GPT-4o, 4.1, 4.5, 5, the o-series, gpt-oss. */
+const O200K_MODELS = /^(?:gpt-4o|chatgpt-4o|gpt-4\.[15]|gpt-5|o\d|gpt-oss)/;
+/**
+ * Every other model has a tokenizer of its own that we do not ship (Claude's, Gemini's, Llama's,
+ * Qwen's, Mistral's, older GPTs' cl100k): o200k's count is then an estimate. On English prose
+ * those count up to about a quarter more tokens than o200k (Llama 3 and Qwen 2.5 about the same,
+ * Mistral's 32k vocabulary and Claude's the most), so the estimate is taken 30% larger.
+ */
+const OTHER_TOKENIZER_MARGIN = 1.3;
+/** Kept free for the answer: the briefing's JSON runs to 1–3k tokens (Anthropic's default cap is 4,096); a quarter of a small window. */
+const answerRoom = (context: number) => Math.min(4096, Math.floor(context / 4));
+/** Kept free for a second attempt, which adds the first answer (clipped to 4,000 characters) and a request to fix it. */
+const RETRY_ROOM = 1400;
+/** Kept free for what the server adds around the prompt: the chat template, and the tool-use or JSON-mode preamble. */
+const FRAMING = 400;
+
+/** Tokens (as o200k counts them) the system and user messages may take. The schema travels with them (a tool, or JSON mode's prompt). */
+export function promptBudget(contextTokens: number, model: string, schema: Record<string, unknown>, count: (text: string) => number): number {
+  const room = contextTokens - answerRoom(contextTokens) - RETRY_ROOM - FRAMING;
+  const margin = O200K_MODELS.test(modelKey(model)) ? 1 : OTHER_TOKENIZER_MARGIN;
+  return Math.floor(room / margin) - count(JSON.stringify(schema));
+}
+
+/** Which results and passages a prompt shows: by result number, the passages kept (indices) and whether the snippet is. */
+export type Shown = Map<number, { passages: number[]; snippet: boolean }>;
+
+interface Piece {
+  n: number;
+  /** A passage's index, or the snippet. */
+  passage?: number;
+  tokens: number;
+}
+
+/**
+ * The prompt with as much evidence as fits `budget` tokens, best first: the passages read from
+ * pages by their score (higher first; ties in result order), then the snippets of results whose
+ * page was not read (results are in rank order), then the snippets of results that have
+ * passages (the passages already say more). Each piece is costed alone and the prompt counted
+ * whole at the end; if it is still over (pieces share a header), the last pieces come out again.
+ */
+export function fitEvidence(numbered: NumberedResult[], render: (shown?: Shown) => AnalystPrompt, budget: number, count: (text: string) => number): { prompt: AnalystPrompt; evidence: Omit<Evidence, 'contextTokens'> } {
+  const size = (p: AnalystPrompt) => count(p.system) + count(p.user);
+  const total = { results: numbered.length, passages: numbered.reduce((n, r) => n + shownPassages(r.result).length, 0) };
+  const full = render();
+  if (size(full) <= budget) return { prompt: full, evidence: { given: total, omitted: { results: 0, passages: 0 } } };
+
+  const head = new Map(numbered.map((r) => [r.n, count(`${resultHead(r)}\n${shownPassages(r.result).length ? PASSAGES_HEADER : ''}\n\n`)]));
+  const passages: Array<Piece & { score: number }> = [];
+  const snippets: Piece[] = [];
+  const extras: Piece[] = [];
+  for (const r of numbered) {
+    const own = shownPassages(r.result);
+    own.forEach((p, i) => passages.push({ n: r.n, passage: i, score: p.score ?? 0, tokens: count(passageLine(p, i)) + 1 }));
+    const text = snippetText(r.result, own.length > 0);
+    if (text) (own.length ? extras : snippets).push({ n: r.n, tokens: count(text) + 1 });
+  }
+  passages.sort((a, b) => b.score - a.score || a.n - b.n || a.passage! - b.passage!);
+
+  const shown: Shown = new Map();
+  const order: Piece[] = [];
+  let used = size(render(shown));
+  for (const piece of [...passages, ...snippets, ...extras]) {
+    const cost = piece.tokens + (shown.has(piece.n) ? 0 : head.get(piece.n)!);
+    if (used + cost > budget) continue;
+    add(shown, piece);
+    order.push(piece);
+    used += cost;
+  }
+  let prompt = render(shown);
+  while (order.length && size(prompt) > budget) {
+    remove(shown, order.pop()!);
+    prompt = render(shown);
+  }
+  if (!shown.size) {
+    throw new Error(
+      `analyst: the model's context window leaves ${Math.max(0, budget)} tokens for the prompt after room for the answer, too few for the instructions and any of the evidence. ` +
+        'Run the model with a larger window and name it under models: in queries.yaml (docs/providers.md, "Context and cost")',
+    );
+  }
+  const given = { results: shown.size, passages: [...shown.values()].reduce((n, s) => n + s.passages.length, 0) };
+  return { prompt, evidence: { given, omitted: { results: total.results - given.results, passages: total.passages - given.passages } } };
+}
+
+function add(shown: Shown, piece: Piece) {
+  const entry = shown.get(piece.n) ?? { passages: [], snippet: false };
+  if (piece.passage === undefined) entry.snippet = true;
+  else entry.passages = [...entry.passages, piece.passage].sort((a, b) => a - b);
+  shown.set(piece.n, entry);
+}
+
+function remove(shown: Shown, piece: Piece) {
+  const entry = shown.get(piece.n)!;
+  if (piece.passage === undefined) entry.snippet = false;
+  else entry.passages = entry.passages.filter((i) => i !== piece.passage);
+  if (!entry.snippet && !entry.passages.length) shown.delete(piece.n);
+}
+
+/**
+ * The analysis with a line under "## Limitations" saying what did not fit the model's context,
+ * so a reader knows the briefing rests on part of what was found (`metrics.evidence` has the counts).
+ */
+export function withEvidenceNote(analysis: string, evidence: Evidence): string {
+  const { given, omitted } = evidence;
+  if (!omitted.results && !omitted.passages) return analysis;
+  const of = (n: number, all: number, noun: string) => `${n} of ${all} ${noun}${all === 1 ? '' : 's'}`;
+  const note =
+    `This briefing was written from ${of(given.results, given.results + omitted.results, 'search result')} and ${of(given.passages, given.passages + omitted.passages, 'passage')} read from their pages: ` +
+    `the rest did not fit the model's context window of ${evidence.contextTokens.toLocaleString('en-US')} tokens, so the lowest-scored passages and lowest-ranked snippets were left out.`;
+  const limits = /^##\s+Limitations\s*$/im.exec(analysis);
+  if (!limits) return `${analysis}\n\n## Limitations\n\n${note}`;
+  const next = analysis.slice(limits.index + limits[0].length).search(/^##\s/m);
+  if (next < 0) return `${analysis}\n\n${note}`;
+  const at = limits.index + limits[0].length + next;
+  return `${analysis.slice(0, at).trimEnd()}\n\n${note}\n\n${analysis.slice(at)}`;
 }
 
 /** One structured request: the prompt as system + user messages, the answer read as JSON. */
@@ -125,8 +276,8 @@ export const REVISION_SCHEMA: Record<string, unknown> = {
 };
 
 /** The verify pass's prompt: the analyst's rules and results, the draft, and the flagged claims. */
-export function buildRevisionPrompt(question: string, steps: Step[], draft: Draft, claims: RevisionRequest[], numbered: NumberedResult[] = numberResults(steps)): AnalystPrompt {
-  const base = buildAnalystPrompt(question, steps, numbered);
+export function buildRevisionPrompt(question: string, steps: Step[], draft: Draft, claims: RevisionRequest[], numbered: NumberedResult[] = numberResults(steps), shown?: Shown): AnalystPrompt {
+  const base = buildAnalystPrompt(question, steps, numbered, shown);
   const system = [
     base.system.split('\n\nAnswer with')[0],
     '',
@@ -183,17 +334,21 @@ export interface AnalystPrompt {
   end: string;
 }
 
-export function buildAnalystPrompt(question: string, steps: Step[], numbered: NumberedResult[] = numberResults(steps)): AnalystPrompt {
+/** The analyst's prompt; `shown` limits the evidence to what fits the model's context (fitEvidence), absent it is all there. */
+export function buildAnalystPrompt(question: string, steps: Step[], numbered: NumberedResult[] = numberResults(steps), shown?: Shown): AnalystPrompt {
   const blocks: string[] = [];
   steps.forEach((step, stepIndex) => {
     const heading = `Step ${stepIndex + 1}${step.query ? ` — sub-query: ${data(step.query, MAX_TITLE)}` : ''}`;
-    const items = numbered.filter((r) => r.stepIndex === stepIndex).map(renderResult);
+    const own = numbered.filter((r) => r.stepIndex === stepIndex);
+    const items = own.filter((r) => !shown || shown.has(r.n)).map((r) => renderResult(r, shown?.get(r.n)));
+    if (!items.length && own.length) items.push('(its results were left out to fit the context window)');
     if (!items.length) {
       const why = step.error ? `the search failed: ${data(step.error, 300)}` : step.note ? data(step.note, 300) : 'the search returned nothing';
       items.push(`(no results — ${why})`);
     }
     blocks.push([heading, ...items].join('\n\n'));
   });
+  const trimmed = shown !== undefined && numbered.some((r) => !shown.has(r.n) || shown.get(r.n)!.passages.length < shownPassages(r.result).length);
   const body = blocks.join('\n\n');
   // The marker carries a digest of the data it encloses, so no text inside can forge the end
   // marker (it would have to contain its own hash); `<<<`/`>>>` in the data are neutralised too.
@@ -228,7 +383,7 @@ export function buildAnalystPrompt(question: string, steps: Step[], numbered: Nu
   const user = [
     `Question: ${question.trim()}`,
     '',
-    `The search results follow, numbered [1] to [${n}] for citation and grouped by search step.`,
+    `The search results follow, numbered [1] to [${n}] for citation and grouped by search step.${trimmed ? ' Some results and passages were left out to fit the context window, so the numbers may skip.' : ''}`,
     '',
     begin,
     body,
@@ -240,22 +395,36 @@ export function buildAnalystPrompt(question: string, steps: Step[], numbered: Nu
   return { system, user, begin, end };
 }
 
-function renderResult({ n, result }: NumberedResult): string {
-  const source = result.source?.trim() || hostOf(result.url);
-  const date = result.publishedAt?.trim().slice(0, 10);
-  const head = [`[${n}] ${data(result.title || '(untitled)', MAX_TITLE)}`, source && data(source, 100), date && data(date, 40)].filter(Boolean).join(' — ');
-  const passages = renderPassages(result);
-  if (passages) return [head, passages, result.snippet?.trim() ? `Search snippet: ${data(result.snippet, MAX_SNIPPET)}` : ''].filter(Boolean).join('\n');
-  const snippet = result.snippet?.trim() ? data(result.snippet, MAX_SNIPPET, true) : '(no snippet)';
-  return `${head}\n${snippet}`;
+function renderResult(r: NumberedResult, show?: { passages: number[]; snippet: boolean }): string {
+  const all = shownPassages(r.result);
+  if (!all.length) return `${resultHead(r)}\n${snippetText(r.result, false)}`;
+  const passages = show ? all.filter((_, i) => show.passages.includes(i)) : all;
+  const lines = passages.length ? [PASSAGES_HEADER, ...passages.map(passageLine)] : [];
+  return [resultHead(r), ...lines, show && !show.snippet ? '' : snippetText(r.result, true)].filter(Boolean).join('\n');
 }
 
-/** The passages read from the result's page, best first, each on its own line with where it is. */
-function renderPassages(result: Result): string | undefined {
-  const passages = (result.passages ?? []).filter((p) => p.text.trim()).slice(0, MAX_PASSAGES);
-  if (passages.length === 0) return undefined;
-  const lines = passages.map((p, i) => `${i + 1}. ${p.where?.trim() ? `(${data(p.where, 80)}) ` : ''}${data(p.text, MAX_PASSAGE)}`);
-  return ['Passages read from the page, best first:', ...lines].join('\n');
+function resultHead({ n, result }: NumberedResult): string {
+  const source = result.source?.trim() || hostOf(result.url);
+  const date = result.publishedAt?.trim().slice(0, 10);
+  return [`[${n}] ${data(result.title || '(untitled)', MAX_TITLE)}`, source && data(source, 100), date && data(date, 40)].filter(Boolean).join(' — ');
+}
+
+/** The passages read from the result's page that the prompt may show, best first. */
+function shownPassages(result: Result): Passage[] {
+  return (result.passages ?? []).filter((p) => p.text.trim()).slice(0, MAX_PASSAGES);
+}
+
+const PASSAGES_HEADER = 'Passages read from the page, best first:';
+
+/** A passage on its own line with where it is. */
+function passageLine(p: Passage, i: number): string {
+  return `${i + 1}. ${p.where?.trim() ? `(${data(p.where, 80)}) ` : ''}${data(p.text, MAX_PASSAGE)}`;
+}
+
+/** The search snippet: beside passages, a labelled line (or nothing); alone, the result's text. */
+function snippetText(result: Result, besidePassages: boolean): string {
+  if (besidePassages) return result.snippet?.trim() ? `Search snippet: ${data(result.snippet, MAX_SNIPPET)}` : '';
+  return result.snippet?.trim() ? data(result.snippet, MAX_SNIPPET, true) : '(no snippet)';
 }
 
 /** Untrusted text as prompt data: one line unless `multiline`, clipped, marker lookalikes defused. */
