@@ -7,7 +7,7 @@ import type { Query } from '#kb/config/queries.ts';
 import { runDue } from '#kb/commands/run.ts';
 import { lastSuccesses } from '#kb/commands/run.ts';
 import type { RunLogEntry, RunRecord } from '#kb/store/runlog.ts';
-import { describeOutcome, formatCost, formatDuration, loadStatus, runViews, shapeStatus } from './status.ts';
+import { describeOutcome, formatCost, formatDuration, formatMonth, loadStatus, monthViews, runViews, shapeStatus } from './status.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
 
@@ -28,7 +28,7 @@ const record = (run: string, startedAt: string, extra: Partial<RunRecord> = {}):
 
 describe('the status page data', () => {
   it('with no run log and no questions, has no last run, no failures and nothing due', () => {
-    expect(shapeStatus({ runs: [], entries: [], queries: undefined, lastSuccess: new Map(), now: new Date() })).toEqual({ lastRun: undefined, recentRuns: [], failures: [], due: [] });
+    expect(shapeStatus({ runs: [], entries: [], queries: undefined, lastSuccess: new Map(), now: new Date() })).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], due: [] });
   });
 
   it('takes the newest run as the last one, with what ran, what failed and what waited', () => {
@@ -95,6 +95,29 @@ describe('the status page data', () => {
     ]);
   });
 
+  it('gives each run its cost, and each month its runs, tokens and cost: this month first, then earlier months that had runs', () => {
+    const runs = [
+      record('nov-1', '2026-11-02T05:17:00Z', { inputTokens: 1000, outputTokens: 200, costUsd: 0.0042 }),
+      record('nov-2', '2026-11-30T23:59:00Z', { inputTokens: 500, outputTokens: 100, costUsd: 0.0021 }),
+      // A model with no price: its tokens count, its cost cannot.
+      record('nov-3', '2026-11-15T05:17:00Z', { inputTokens: 800, outputTokens: 90 }),
+      record('sep', '2026-09-09T05:17:00Z'),
+    ];
+    // The old log format: a run pieced together from its query lines, with their costs.
+    const entries = [entry('oct', 'a', '2026-10-05T05:17:00Z', { inputTokens: 10, outputTokens: 2, costUsd: 0.1 }), entry('oct', 'b', '2026-10-05T05:17:01Z', { inputTokens: 20, outputTokens: 4, costUsd: 0.2 })];
+    const status = shapeStatus({ runs, entries, queries: [], lastSuccess: new Map(), now: new Date('2026-12-04T08:00:00Z'), limits: { runs: 2 } });
+    expect(status.recentRuns.map((r) => [r.run, formatCost(r.costUsd) ?? '—'])).toEqual([['nov-2', '$0.0021'], ['nov-3', '—']]);
+    // Every run counts towards its month, not only the recent ones listed.
+    expect(status.months).toEqual([
+      { month: '2026-12', runs: 0, inputTokens: undefined, outputTokens: undefined, costUsd: undefined, unpriced: 0 },
+      { month: '2026-11', runs: 3, inputTokens: 2300, outputTokens: 390, costUsd: 0.0063, unpriced: 1 },
+      { month: '2026-10', runs: 1, inputTokens: 30, outputTokens: 6, costUsd: 0.3, unpriced: 0 },
+      { month: '2026-09', runs: 1, inputTokens: undefined, outputTokens: undefined, costUsd: undefined, unpriced: 0 },
+    ]);
+    expect(formatMonth('2026-11')).toBe('November 2026');
+    expect(monthViews(status.recentRuns, new Date('2026-11-20T00:00:00Z'), 1)).toEqual([{ month: '2026-11', runs: 2, inputTokens: 1300, outputTokens: 190, costUsd: 0.0021, unpriced: 1 }]);
+  });
+
   it('formats durations and costs for people', () => {
     expect([formatDuration(undefined), formatDuration(420), formatDuration(1400), formatDuration(185_000), formatDuration(3_720_000)]).toEqual([undefined, '420 ms', '1.4 s', '3 min 05 s', '1 h 02 min']);
     expect([formatCost(undefined), formatCost(0), formatCost(0.00421), formatCost(0.5), formatCost(1.5)]).toEqual([undefined, '$0', '$0.0042', '$0.5000', '$1.50']);
@@ -109,7 +132,7 @@ describe('loadStatus on a content folder', () => {
   afterEach(() => rm(content, { recursive: true, force: true }));
 
   it('reads well with no run log and no queries.yaml at all', async () => {
-    expect(await loadStatus(content, new Map(), new Date(), {})).toEqual({ lastRun: undefined, recentRuns: [], failures: [], due: [] });
+    expect(await loadStatus(content, new Map(), new Date(), {})).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], due: [] });
   });
 
   it("reads the repository's own run log (written before run lines existed) next to new runs' lines", async () => {

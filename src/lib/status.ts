@@ -48,10 +48,25 @@ export interface DueView {
   lastFailure?: string;
 }
 
+/** What the runs that started in one month (UTC) used and cost. */
+export interface MonthView {
+  /** `2026-11` */
+  month: string;
+  runs: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** The sum of the runs' costs; undefined when none of them recorded one. */
+  costUsd?: number;
+  /** Runs that used model tokens but recorded no cost: their model had no price. */
+  unpriced: number;
+}
+
 export interface Status {
   lastRun?: RunView;
   /** Newest first, the last run included. */
   recentRuns: RunView[];
+  /** Newest first: the build's month, then each earlier month that had runs (12 at most); none before the first run. */
+  months: MonthView[];
   /** Newest first. */
   failures: FailureView[];
   /** Soonest first; due-now questions lead. */
@@ -109,7 +124,29 @@ export function shapeStatus(input: StatusInput): Status {
     .sort((a, b) => (a.dueNow === b.dueNow ? 0 : a.dueNow ? -1 : 1) || (a.dueNow ? 0 : Date.parse(a.nextDue!) - Date.parse(b.nextDue!)) || order.get(a.id)! - order.get(b.id)!);
 
   const recentRuns = runs.slice(0, input.limits?.runs ?? 10);
-  return { lastRun: recentRuns[0], recentRuns, failures, due, ...(input.configProblem ? { configProblem: input.configProblem } : {}) };
+  return { lastRun: recentRuns[0], recentRuns, months: monthViews(runs, input.now), failures, due, ...(input.configProblem ? { configProblem: input.configProblem } : {}) };
+}
+
+/**
+ * Each month's runs summed, newest first, over every run in the log (not only the recent ones). The
+ * build's month comes first even with no run yet, so "this month" always has an answer once
+ * anything has run.
+ */
+export function monthViews(runs: RunView[], now: Date, limit = 12): MonthView[] {
+  if (!runs.length) return [];
+  const byMonth = new Map<string, RunView[]>([[now.toISOString().slice(0, 7), []]]);
+  for (const run of runs) {
+    const month = new Date(run.startedAt).toISOString().slice(0, 7);
+    byMonth.set(month, [...(byMonth.get(month) ?? []), run]);
+  }
+  return [...byMonth]
+    .sort(([a], [b]) => b.localeCompare(a))
+    .slice(0, limit)
+    .map(([month, list]) => {
+      const { inputTokens, outputTokens, costUsd } = sums(list);
+      const unpriced = list.filter((r) => (r.inputTokens ?? 0) + (r.outputTokens ?? 0) > 0 && r.costUsd === undefined).length;
+      return { month, runs: list.length, inputTokens, outputTokens, costUsd: costUsd === undefined ? undefined : Math.round(costUsd * 1e6) / 1e6, unpriced };
+    });
 }
 
 /**
@@ -186,8 +223,8 @@ function mergeInto(group: RunView, shard: RunView) {
   group.outcome = group.failed.length ? 'failed' : group.published.length ? 'ok' : 'idle';
 }
 
-function sums(list: RunLogEntry[]): Pick<RunView, 'inputTokens' | 'outputTokens' | 'costUsd'> {
-  const total = (pick: (e: RunLogEntry) => number | undefined) => {
+function sums<T extends Pick<RunView, 'inputTokens' | 'outputTokens' | 'costUsd'>>(list: T[]): Pick<RunView, 'inputTokens' | 'outputTokens' | 'costUsd'> {
+  const total = (pick: (e: T) => number | undefined) => {
     const values = list.map(pick).filter((v): v is number => v !== undefined);
     return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
   };
@@ -223,6 +260,11 @@ export function formatDuration(ms: number | undefined): string | undefined {
 export function formatCost(usd: number | undefined): string | undefined {
   if (usd === undefined) return undefined;
   return usd === 0 ? '$0' : usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/** `November 2026` for `2026-11`. */
+export function formatMonth(month: string): string {
+  return new Date(`${month}-01T00:00:00Z`).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
 /** What a run's outcome means, in words. */

@@ -1,5 +1,6 @@
-// The status page in a browser: the last run, a failure's reason shown as text (never markup),
-// each question's next due time, accessible in light and dark; and a site with no run log.
+// The status page in a browser: the last run, each run's cost and each month's, a failure's reason
+// shown as text (never markup), each question's next due time, accessible in light and dark; and a
+// site with no run log.
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +95,20 @@ describe.skipIf(!hasChromium)('the status page', () => {
     const recent = await page.locator('[data-status="recent-runs"] tbody tr').allInnerTexts();
     expect(recent).toHaveLength(2);
     expect(recent[1]!.replace(/\s+/g, ' ')).toContain('2026-11-27 13:44 UTC Succeeded: 6 queries published 6 0');
+    await page.close();
+  });
+
+  it("shows each run's cost, and each month's runs, tokens and cost", async () => {
+    const page = await open(site.url);
+    const recent = (await page.locator('[data-status="recent-runs"] tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(recent[0]).toMatch(/1 min 12 s \$0\.0042$/);
+    // The example's old-format run logged no tokens, so it has no cost.
+    expect(recent[1]).toMatch(/ —$/);
+    const november = (await page.locator('[data-status="months"] tr[data-month="2026-11"]').innerText()).replace(/\s+/g, ' ').trim();
+    expect(november).toMatch(/^November 2026(?: \(this month\))? 2 1,234 in \/ 56 out \$0\.0042$/);
+    // The build's own month always leads.
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    expect(await page.locator('[data-status="months"] tbody tr').first().getAttribute('data-month')).toBe(thisMonth);
     await page.close();
   });
 
