@@ -3,6 +3,7 @@
 // shows comes from these shapes.
 import { z } from 'astro/zod';
 import { explainIssues, issueLine, knownKeysIn } from './explain.ts';
+import { Ledger } from './ledger/schema.ts';
 
 /** Ids go into file names, so they are restricted to characters that are safe there. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -214,6 +215,8 @@ const sessionFields = {
   answer: Answer.optional(),
   budget: Budget.optional(),
   previous: Previous.optional(),
+  /** What changed in the answer since `previous`: key figures and main claims, and whether it is material (src/core/ledger). */
+  ledger: Ledger.optional(),
 };
 
 /** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */

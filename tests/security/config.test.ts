@@ -57,7 +57,7 @@ const cases: Case[] = [
   {
     name: 'an unknown key (shedule)',
     text: q('    shedule: 7d\n'),
-    expected: [`${FILE}:4:5: queries[0].shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: id, question, tags, search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd.`],
+    expected: [`${FILE}:4:5: queries[0].shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: id, question, tags, search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, alertThreshold.`],
   },
   { name: 'steps out of range', text: q('    steps: 0\n'), expected: [`${FILE}:4:12: queries[0].steps: 0: too small; must be >=1.`] },
   { name: 'an empty file', text: '', expected: [`${FILE}:1:1: the file is empty. Add a "queries:" list of questions (see docs/configuration.md), or delete the file.`] },
@@ -80,7 +80,7 @@ const cases: Case[] = [
     expected: [
       `${FILE}:2:11: defaults.search: "google" is not a known search provider. ${PROVIDERS}`,
       `${FILE}:6:12: queries[0].steps: must be a number, but is a string ("many").`,
-      `${FILE}:7:5: queries[0].shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: id, question, tags, search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd.`,
+      `${FILE}:7:5: queries[0].shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: id, question, tags, search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, alertThreshold.`,
     ],
   },
 ];

@@ -60,6 +60,17 @@ describe('queries.yaml', () => {
     expect(errorOf('queries:\n  - id: a\n    question: A?\n    depth: 9\n')).toMatch(/queries\[0\]\.depth: 9: too big; must be <=4/);
   });
 
+  it('takes the alert threshold from the query, part by part over the defaults, over the built-in 5% and 1 point', () => {
+    const config = parseConfig('defaults:\n  alertThreshold: { points: 2 }\nqueries:\n  - id: a\n    question: A?\n    alertThreshold:\n      relative: 0.1\n  - id: b\n    question: B?\n', FILE);
+    expect(config.queries.map((q) => q.alertThreshold)).toEqual([
+      { relative: 0.1, points: 2 },
+      { relative: 0.05, points: 2 },
+    ]);
+    expect(parseConfig('queries:\n  - id: a\n    question: A?\n', FILE).queries[0]).not.toHaveProperty('alertThreshold');
+    expect(errorOf('queries:\n  - id: a\n    question: A?\n    alertThreshold: { relative: 5 }\n')).toMatch(/queries\[0\]\.alertThreshold\.relative: .*0\.05 is a move of 5%/);
+    expect(errorOf('defaults:\n  alertThreshold: { percent: 5 }\nqueries: []\n')).toMatch(/defaults\.alertThreshold\.percent: .*Allowed here: relative, points\./);
+  });
+
   it('lets the environment override the providers and model for every query', () => {
     const config = parseConfig(GOOD, FILE, { KB_SEARCH_PROVIDER: 'tavily', KB_LLM_PROVIDER: 'anthropic', KB_LLM_MODEL: 'claude-x' });
     for (const q of config.queries) expect(q).toMatchObject({ search: 'tavily', llm: 'anthropic', model: 'claude-x' });
@@ -95,7 +106,7 @@ queries:
 `;
     const lines = errorOf(text).split('\n');
     expect(lines).toEqual([
-      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, concurrency, prices, models.`,
+      `${FILE}:2:3: defaults.shedule: "shedule" is not allowed here (unknown field). Did you mean "schedule"? Rename or remove it. Allowed here: search, llm, model, steps, maxResults, schedule, verify, read, depth, breadth, maxPages, maxTokens, maxCostUsd, alertThreshold, concurrency, prices, models.`,
       `${FILE}:4:9: queries[0].id: "Rare Earths": must be lowercase letters, digits and single hyphens (it names the folder and the URL).`,
       `${FILE}:8:15: queries[1].schedule: "weekly" is neither an interval (30m, 12h, 7d, 2w) nor a valid cron expression (minute hour day month weekday, UTC, e.g. "0 6 * * 1").`,
       `${FILE}:11:5: queries[3].question: is missing; it is required (text).`,

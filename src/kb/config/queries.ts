@@ -5,6 +5,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'astro/zod';
 import { explainIssues, fieldName, offsetOf } from '#core/explain.ts';
+import { AlertThreshold, DEFAULT_THRESHOLD } from '#core/ledger/schema.ts';
 import { LLM_PROVIDERS, SEARCH_PROVIDERS, type LlmProviderName, type SearchProviderName } from '#kb/providers/registry.ts';
 import { KB_VARS, providerOverrides, type Env } from './env.ts';
 
@@ -46,6 +47,8 @@ const providerFields = {
   maxTokens: z.number().int().min(1).optional(),
   /** USD a run may spend (needs a price for the model) before it stops starting new rounds. */
   maxCostUsd: z.number().positive().optional(),
+  /** How far a key figure must move to alert (docs/configuration.md#notifications); each part defaults to DEFAULT_THRESHOLD's. */
+  alertThreshold: AlertThreshold.partial().optional(),
 };
 
 const QueryConfig = z.strictObject({
@@ -106,6 +109,8 @@ export interface Query {
   depth: number;
   breadth: number;
   budget: { maxPages: number; maxTokens?: number; maxCostUsd?: number };
+  /** Set only when queries.yaml sets one: how far a key figure must move to alert (else DEFAULT_THRESHOLD). */
+  alertThreshold?: AlertThreshold;
 }
 
 /** What a run does when queries.yaml does not say: read 3 pages a step, 2 rounds, 2 follow-ups, at most 15 pages. */
@@ -216,6 +221,7 @@ function resolveQuery(q: ConfigFile['queries'][number], d: ConfigFile['defaults'
       ...((q.maxTokens ?? d.maxTokens) ? { maxTokens: q.maxTokens ?? d.maxTokens } : {}),
       ...((q.maxCostUsd ?? d.maxCostUsd) ? { maxCostUsd: q.maxCostUsd ?? d.maxCostUsd } : {}),
     },
+    ...(q.alertThreshold || d.alertThreshold ? { alertThreshold: { ...DEFAULT_THRESHOLD, ...d.alertThreshold, ...q.alertThreshold } } : {}),
   };
 }
 
@@ -233,6 +239,7 @@ function knownKeys(p: readonly PropertyKey[]): readonly string[] | undefined {
   if (p.length === 2 && p[0] === 'queries') return Object.keys(QueryConfig.shape);
   if (p.length === 3 && p[1] === 'prices') return ['input', 'output'];
   if (p.length === 3 && p[1] === 'models') return Object.keys(ModelSettings.shape);
+  if (p.at(-1) === 'alertThreshold') return Object.keys(AlertThreshold.shape);
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import type { Reader } from './read/index.ts';
 import { research, resultKey } from './research.ts';
 import { checkCitations } from '#core/citations.ts';
 import { groundDraft } from './verify.ts';
+import { compareSessions } from '#core/ledger/index.ts';
 import type { Analyst, Planner } from './types.ts';
 
 export interface Stages {
@@ -127,6 +128,8 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     budget: found.budget,
     ...(options.previous ? { previous: { id: options.previous.id, generatedAt: options.previous.generatedAt, newSources: sinceLast!.count } } : {}),
   };
+  // The ledger: what the answer's key figures and main claims did since the previous session, and whether it is material (alerts).
+  if (options.previous) session.ledger = compareSessions(options.previous, session, query.alertThreshold);
   return session;
 }
 
