@@ -28,6 +28,7 @@ Options:
   --no-cache     kb run: do not reuse cached provider answers
   --json         kb run: print a machine-readable summary at the end
   --shard I/N    kb run: run only shard I of N, a stable share of the queries by id
+  --no-notify    kb run: send no alerts of material change (KB_NOTIFY_URL, SMTP_URL)
   --commit       kb summary: print the commit message (nothing when no query ran)
   --verbose      show full errors and the Astro build log
   --help         show this help`;
@@ -50,6 +51,7 @@ export async function main(argv: string[], print: Print = console.log, printErro
         'no-cache': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         shard: { type: 'string' },
+        'no-notify': { type: 'boolean', default: false },
         commit: { type: 'boolean', default: false },
       },
     });
@@ -63,7 +65,7 @@ export async function main(argv: string[], print: Print = console.log, printErro
     switch (command) {
       case 'run':
         noExtraArgs('run', args);
-        return await (await import('./commands/run.ts')).runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard }, print, printError);
+        return await (await import('./commands/run.ts')).runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard, notify: !values['no-notify'] }, print, printError);
       case 'doctor':
         noExtraArgs('doctor', args);
         return await (await import('./commands/doctor.ts')).doctorCommand(options, print);

@@ -24,6 +24,7 @@ import { appendRunRecord, runRecordOf } from '#kb/store/runlog.ts';
 import { formatShard, inShard, parseShard, type Shard } from '#kb/store/shards.ts';
 import { table, utc, type Options, type Print } from './cli-kit.ts';
 import { createProgress } from './progress.ts';
+import { notifyRun, notifyWarning, type NotificationRecord, type NotifyOptions } from '#kb/notify/index.ts';
 
 export interface RunOptions {
   contentDir: string;
@@ -43,6 +44,8 @@ export interface RunOptions {
   onEvent?: (event: RunnerEvent) => void;
   /** Run only this shard's stable share of the selected queries (`kb run --shard i/n`). */
   shard?: Shard;
+  /** Alerts on material change (KB_NOTIFY_URL, SMTP_URL): `false` sends none (`kb run --no-notify`). */
+  notify?: false | NotifyOptions;
 }
 
 export type Outcome = 'published' | 'failed' | 'not-due' | 'would-run';
@@ -72,6 +75,8 @@ export interface RunSummary {
   outcomes: QueryOutcome[];
   networkCalls: number;
   cacheHits: number;
+  /** Alerts sent, or failed, for questions whose answer changed materially. */
+  notifications?: NotificationRecord[];
 }
 
 export type RunnerEvent =
@@ -96,11 +101,14 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
   try {
     if (!options.dryRun) await sweepTempFiles(options.contentDir);
     const summary = await runLocked(options, config, selected, env, now, startedAt, calls, release?.verify);
+    // Alerts, once the sessions are published: one per question whose answer changed materially (src/kb/notify). Never fails the run.
+    const alerts = options.dryRun || options.notify === false ? [] : await notifyRun(options.contentDir, summary.outcomes, env, options.notify);
+    if (alerts.length) summary.notifications = alerts;
     // The run's own line in runs.jsonl, after its query lines: what ran, what failed, what waited.
     // A run that found nothing due writes nothing: `npm run build` on an up-to-date checkout (or an
     // idle scheduled night) must not change a tracked file.
     const ran = summary.outcomes.some((o) => o.outcome === 'published' || o.outcome === 'failed');
-    if (!options.dryRun && ran) await appendRunRecord(options.contentDir, runRecordOf(summary, { shard: options.shard && formatShard(options.shard), forced: options.force, env }));
+    if (!options.dryRun && ran) await appendRunRecord(options.contentDir, runRecordOf(summary, { shard: options.shard && formatShard(options.shard), forced: options.force, env, notifications: summary.notifications }));
     return summary;
   } finally {
     await release?.();
@@ -288,6 +296,8 @@ export interface RunCommandOptions extends Options {
   cache: boolean;
   json: boolean;
   shard?: string;
+  /** `false`: `--no-notify`, no alerts. */
+  notify?: boolean;
 }
 
 /** `kb run`: runs what is due, shows progress, prints the outcomes (or JSON); 1 if any query failed. */
@@ -296,7 +306,9 @@ export async function runCommand(options: RunCommandOptions, print: Print, print
   const progress = options.json ? createProgress(process.stderr, printError) : createProgress(process.stdout, print);
   // A bad --shard is refused before any work starts.
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
-  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard });
+  const summary = await runDue({ contentDir: options.content, only: options.only, force: options.force, dryRun: options.dryRun, cache: options.cache, onEvent: progress, shard, ...(options.notify === false ? { notify: false as const } : {}) });
+  // A failed alert is a warning: the briefing is published and the run log says what failed.
+  for (const r of summary.notifications ?? []) if (r.outcome === 'failed') printError(`kb: ${notifyWarning(r)}`);
   if (options.json) {
     print(JSON.stringify(summary, null, 2));
   } else {
@@ -306,6 +318,8 @@ export async function runCommand(options: RunCommandOptions, print: Print, print
     const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
     const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
     if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
+    const alerted = [...new Set((summary.notifications ?? []).filter((r) => r.outcome === 'sent').map((r) => r.query))];
+    if (alerted.length) print(`alerts sent for material changes: ${alerted.join(', ')}`);
   }
   return summary.outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
 }

@@ -18,6 +18,15 @@ export const KB_VARS = {
   model: 'KB_LLM_MODEL',
   /** `1`: the reader may open pages on private, loopback and link-local addresses (intranets, tests). */
   allowPrivateHosts: 'KB_ALLOW_PRIVATE_HOSTS',
+  /** A webhook `kb run` posts an alert to when a question's answer changed materially (it may hold a token). */
+  notifyUrl: 'KB_NOTIFY_URL',
+  /** `smtp://user:password@host:port` (or `smtps://`) for e-mail alerts; holds a password. */
+  smtpUrl: 'SMTP_URL',
+  /** Where e-mail alerts go: one address, or several separated by commas. */
+  notifyEmail: 'KB_NOTIFY_EMAIL',
+  /** The site's origin and base path (read by astro.config.mjs too): alerts link to the briefing there. */
+  site: 'KB_SITE',
+  base: 'KB_BASE',
 } as const;
 
 /** A variable's value, trimmed; blank counts as unset, so `FOO=` in a CI file means no FOO. */
@@ -49,4 +58,23 @@ export function providerOverrides(env: Env): { search?: string; llm?: string; mo
 export function providerSettings(env: Env, vars: ProviderEnv | undefined): { key?: string; base?: string } {
   if (!vars) return {};
   return { key: vars.key ? readVar(env, vars.key) : undefined, base: readVar(env, vars.base) };
+}
+
+/**
+ * Where alerts of material change go: a webhook, and e-mail when both SMTP_URL and
+ * KB_NOTIFY_EMAIL are set. The URLs are secrets (a webhook's path may be its token, SMTP_URL holds
+ * a password): they go to the sender and nowhere else.
+ */
+export function notifySettings(env: Env): { webhook?: string; smtp?: string; email?: string } {
+  const webhook = readVar(env, KB_VARS.notifyUrl);
+  const smtp = readVar(env, KB_VARS.smtpUrl);
+  const email = readVar(env, KB_VARS.notifyEmail);
+  return { ...(webhook ? { webhook } : {}), ...(smtp && email ? { smtp, email } : {}) };
+}
+
+/** The site's origin (KB_SITE, when set) and base path (KB_BASE, `/` by default, always with slashes), as the Astro build reads them. */
+export function siteSettings(env: Env): { site?: string; base: string } {
+  const base = `/${(readVar(env, KB_VARS.base) ?? '').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+  const site = readVar(env, KB_VARS.site);
+  return { ...(site ? { site } : {}), base };
 }

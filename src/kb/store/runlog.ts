@@ -1,5 +1,6 @@
 // content/runs.jsonl: one line per query a run attempted — published or failed, when, how long,
-// tokens and cost — and, after them, one line for the run as a whole (`"kind":"run"`). Append-only,
+// tokens and cost — and, after them, one line for the run as a whole (`"kind":"run"`, with the
+// alerts of material change it sent or failed to send). Append-only,
 // like the sessions: history is never rewritten. Logs written before run lines existed hold only
 // query lines, and still read: a run is then pieced together from its query lines.
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
@@ -22,6 +23,15 @@ export const RunLogEntry = z.strictObject({
 export type RunLogEntry = z.infer<typeof RunLogEntry>;
 
 const tokens = z.number().int().nonnegative();
+
+/** An alert of material change the run sent, or failed to send (the error names the host, never a secret). */
+export const NotificationRecord = z.strictObject({
+  query: z.string(),
+  channel: z.enum(['webhook', 'email']),
+  outcome: z.enum(['sent', 'failed']),
+  error: z.string().optional(),
+});
+export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
 /** One line per `kb run` (not dry runs), written when the run ends, whatever its outcome. */
 export const RunRecord = z.strictObject({
@@ -48,6 +58,8 @@ export const RunRecord = z.strictObject({
   forced: z.boolean().optional(),
   /** The CI run that ran it (its web page), so the status page can link to the log. */
   ci: z.url({ protocol: /^https$/ }).optional(),
+  /** Alerts for questions whose answer changed materially, sent or failed; absent when none was due (and on older lines). */
+  notifications: z.array(NotificationRecord).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -161,7 +173,7 @@ export async function readRunHistory(contentDir: string): Promise<{ entries: Run
 /** The run's own line, from what the runner reports. */
 export function runRecordOf(
   summary: { run: string; startedAt: string; finishedAt: string; outcomes: { id: string; outcome: string; results?: number; inputTokens?: number; outputTokens?: number; costUsd?: number }[] },
-  extra: { shard?: string; forced?: boolean; env?: NodeJS.ProcessEnv } = {},
+  extra: { shard?: string; forced?: boolean; env?: NodeJS.ProcessEnv; notifications?: NotificationRecord[] } = {},
 ): RunRecord {
   const ran = summary.outcomes.filter((o) => o.outcome === 'published' || o.outcome === 'failed');
   const published = ran.filter((o) => o.outcome === 'published').map((o) => o.id);
@@ -189,6 +201,7 @@ export function runRecordOf(
     ...(extra.shard ? { shard: extra.shard } : {}),
     ...(extra.forced ? { forced: true } : {}),
     ...(ciUrl(extra.env) ? { ci: ciUrl(extra.env) } : {}),
+    ...(extra.notifications?.length ? { notifications: extra.notifications } : {}),
   };
 }
 

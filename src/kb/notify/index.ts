@@ -1,0 +1,71 @@
+// Alerts on material change, after `kb run` has published: each question whose new session's
+// ledger is material (src/core/ledger) gets one notification per configured channel — a webhook
+// (KB_NOTIFY_URL) and e-mail (SMTP_URL and KB_NOTIFY_EMAIL). A run with no material change sends
+// nothing. Notifying never fails the run and never touches a session: every outcome, sent or
+// failed, comes back as a record for the run log, its error naming the host only.
+import path from 'node:path';
+import { notifySettings, siteSettings, type Env } from '#kb/config/env.ts';
+import { readSession } from '#kb/store/store.ts';
+import type { NotificationRecord } from '#kb/store/runlog.ts';
+import { alertMessage, briefingUrl, type AlertMessage } from './message.ts';
+import { postWebhook } from './webhook.ts';
+import { sendEmail } from './email.ts';
+import { NotifyError } from './errors.ts';
+
+export { alertMessage, briefingUrl, type AlertMessage, type AlertPayload } from './message.ts';
+export { postWebhook } from './webhook.ts';
+export { sendEmail } from './email.ts';
+export type { NotificationRecord };
+
+export interface NotifyOptions {
+  /** Per request (webhook) and per SMTP wait (e-mail); defaults 10 s and 15 s. */
+  timeoutMs?: number;
+}
+
+/** What `kb run` published: the query and its session file, relative to the content folder. */
+export interface Published {
+  id: string;
+  outcome: string;
+  session?: string;
+}
+
+/** Sends the alerts of one run; resolves to what was sent and what failed, never rejects. */
+export async function notifyRun(contentDir: string, outcomes: Published[], env: Env, options: NotifyOptions = {}): Promise<NotificationRecord[]> {
+  const settings = notifySettings(env);
+  const channels = [...(settings.webhook ? (['webhook'] as const) : []), ...(settings.smtp ? (['email'] as const) : [])];
+  if (!channels.length) return [];
+  const site = siteSettings(env);
+  const published = outcomes.filter((o) => o.outcome === 'published' && o.session);
+  const records = await Promise.all(
+    published.map(async (o): Promise<NotificationRecord[]> => {
+      let message: AlertMessage;
+      try {
+        const session = await readSession(path.join(contentDir, o.session!));
+        if (!session.ledger?.material) return [];
+        message = alertMessage(session, session.ledger, briefingUrl(session.querySlug, o.session!, site));
+      } catch (error) {
+        const why = `could not read the published session ${o.session} (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+        return channels.map((channel) => ({ query: o.id, channel, outcome: 'failed', error: why }));
+      }
+      return Promise.all(
+        channels.map(async (channel): Promise<NotificationRecord> => {
+          try {
+            if (channel === 'webhook') await postWebhook(settings.webhook!, message.payload, { timeoutMs: options.timeoutMs });
+            else await sendEmail(settings.smtp!, settings.email!, { subject: message.subject, text: message.body }, { timeoutMs: options.timeoutMs });
+            return { query: o.id, channel, outcome: 'sent' };
+          } catch (error) {
+            // Only our own words leave here: anything else could quote a URL or a login.
+            const why = error instanceof NotifyError ? error.message : `${channel === 'webhook' ? 'webhook' : 'e-mail'}: sending failed`;
+            return { query: o.id, channel, outcome: 'failed', error: why };
+          }
+        }),
+      );
+    }),
+  );
+  return records.flat();
+}
+
+/** The warning `kb run` prints for an alert that failed. */
+export function notifyWarning(r: NotificationRecord): string {
+  return `warning: the ${r.channel === 'webhook' ? 'webhook' : 'e-mail'} alert for ${r.query} was not sent: ${r.error ?? 'unknown error'}. The briefing is published; the run log records the failure.`;
+}
