@@ -1,15 +1,14 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Query } from '#kb/config/queries.ts';
 import { runDue } from '#kb/commands/run.ts';
 import { lastSuccesses } from '#kb/commands/run.ts';
 import type { RunLogEntry, RunRecord } from '#kb/store/runlog.ts';
 import { describeOutcome, formatCost, formatDuration, formatMonth, loadStatus, monthViews, runViews, shapeStatus } from './status.ts';
+import { copyExampleContent } from '#tests/support/example.ts';
 
-const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
 
 const query = (id: string, schedule = '7d'): Query => ({ id, question: `Question ${id}?`, tags: [], schedule, steps: 3, maxResults: 5, search: 'corpus', llm: 'extractive', read: 0, depth: 1, breadth: 1, budget: { maxPages: 0 } });
 const entry = (run: string, q: string, at: string, extra: Partial<RunLogEntry> = {}): RunLogEntry => ({ run, at, query: q, outcome: 'published', session: `briefings/${q}/x.mdx`, durationMs: 100, ...extra });
@@ -136,7 +135,7 @@ describe('loadStatus on a content folder', () => {
   });
 
   it("reads the repository's own run log (written before run lines existed) next to new runs' lines", async () => {
-    await cp(EXAMPLE, content, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    await copyExampleContent(content);
     const before = await loadStatus(content, await lastSuccesses(content), new Date('2026-11-28T00:00:00Z'), {});
     expect(before.lastRun).toMatchObject({ outcome: 'ok', published: expect.arrayContaining(['us-china-rare-earths', 'indonesia-nickel']) });
     expect(before.lastRun!.published).toHaveLength(6);

@@ -1,7 +1,7 @@
 // The status page in a browser: the last run, each run's cost and each month's, a failure's reason
 // shown as text (never markup), each question's next due time, accessible in light and dark; and a
 // site with no run log.
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,8 @@ import { loadConfig, nextDue } from '#kb/config/queries.ts';
 import { lastSuccesses } from '#kb/commands/run.ts';
 import { appendRunLog, appendRunRecord } from '#kb/store/runlog.ts';
 import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { copyExampleContent } from '#tests/support/example.ts';
 
-const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const HOSTILE = '<img src=x onerror="window.__pwned=1"> HTTP 503 from https://api.example.com & <script>window.__pwned=2</script> {braces} `code`';
 const CI = 'https://github.com/acme/briefings/actions/runs/123456';
@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)('the status page', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kb-status-'));
     content = path.join(dir, 'content');
-    await cp(CONTENT, content, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    await copyExampleContent(content);
     // A scheduled run that failed one question, after the example's old-format log lines.
     const run = 'b7e0c3f2-0000-4000-8000-000000000001';
     const at = '2026-11-27T14:05:03.000Z';
@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)('the status page', () => {
     });
     // The same knowledge base before any run was logged.
     const none = path.join(dir, 'none');
-    await cp(CONTENT, none, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) && !src.endsWith('runs.jsonl') });
+    await copyExampleContent(none, (relative) => relative === 'runs.jsonl');
     await Promise.all([
       kb('build', '--content', content, '--out', path.join(dir, 'dist')),
       kb('build', '--content', none, '--out', path.join(dir, 'dist-none')),

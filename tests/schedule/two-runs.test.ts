@@ -1,15 +1,14 @@
 // Two scheduled runs a week apart, offline, on a fake clock: the second run adds sessions only for
 // the questions that came due, and every file the first left is kept byte for byte.
-import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDue, type RunSummary } from '#kb/commands/run.ts';
 import { readRunHistory } from '#kb/store/runlog.ts';
 import { verifyContent } from '#kb/commands/verify.ts';
+import { copyExampleContent } from '#tests/support/example.ts';
 
-const EXAMPLE = fileURLToPath(new URL('../../content/', import.meta.url));
 
 interface FileState { bytes: Buffer; size: number; mtimeMs: number; ino: number }
 
@@ -34,7 +33,7 @@ describe('two scheduled runs a week apart', () => {
     content = await mkdtemp(path.join(os.tmpdir(), 'kb-schedule-'));
     // The example knowledge base (six questions on 7d and 14d schedules, earlier and imported
     // sessions, an old-format run log), plus a cron schedule and a monthly one.
-    await cp(EXAMPLE, content, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    await copyExampleContent(content);
     await appendFile(
       path.join(content, 'queries.yaml'),
       [

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { copyExampleContent } from '#tests/support/example.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KB = path.join(ROOT, 'bin', 'kb.ts');
@@ -49,7 +50,7 @@ describe('the workflow steps, run for real on a git repository', () => {
     // The repository: this project's example content and its .gitattributes.
     const seed = path.join(dir, 'seed');
     await mkdir(seed);
-    await cp(path.join(ROOT, 'content'), path.join(seed, 'content'), { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    await copyExampleContent(path.join(seed, 'content'));
     await cp(path.join(ROOT, '.gitattributes'), path.join(seed, '.gitattributes'));
     await writeFile(path.join(seed, '.gitignore'), 'content/.cache/\n');
     await git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', origin());
