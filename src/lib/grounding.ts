@@ -72,6 +72,9 @@ export function pageGrounding(session: GroundingInput): PageGrounding {
   const spans = new Map<number, Array<{ field: Field; start: number; end: number }>>();
   report.claims.forEach((claim) => {
     for (const e of claim.evidence) {
+      // In the passages read, only figures are marked: every shared word of every claim marked
+      // through whole paragraphs would weigh more than the quotes themselves (page weight budget).
+      if (e.field === 'passages' && e.kind === 'term') continue;
       const list = spans.get(e.n) ?? [];
       list.push({ field: e.field, start: e.start, end: e.end });
       spans.set(e.n, list);

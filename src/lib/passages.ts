@@ -177,7 +177,7 @@ export function citationNotes(steps: Step[]): Map<number, string> {
     const best = Array.isArray(passages) ? (passages as Passage[]).find((p) => typeof p?.text === 'string' && squash(p.text)) : undefined;
     if (!best) continue;
     const where = typeof best.where === 'string' ? best.where.trim() : undefined;
-    notes.set(n, `“${clip(best.text, 240)}”${where ? ` (${clip(where, 80)})` : ''}`);
+    notes.set(n, `“${clip(best.text, 160)}”${where ? ` (${clip(where, 80)})` : ''}`);
   }
   return notes;
 }

@@ -154,27 +154,27 @@ describe('extractiveAnalyst', () => {
     expect(listItems(summary).map((item) => item.slice(0, 3))).toEqual(['1. ', '2. ', '3. ']);
   });
 
-  it('groups findings under ### headings and lists the figures, not the sentences, in the figures table', async () => {
-    const { summary, analysis } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
+  it('groups findings under ### headings, and lists the findings\' other figures, not sentences, in the figures table', async () => {
+    const { summary, analysis, answer } = await extractiveAnalyst.analyse(QUESTION, fixtureSteps());
     const findings = section(analysis, 'Findings');
     expect(findings).toMatch(/^### \S/m);
-    const figureSentences = [summary.split('\n')[0]!, ...listItems(summary), ...listItems(findings)].filter((item) => findFigures(quoted(item)).length > 0);
-    expect(figureSentences.length).toBeGreaterThanOrEqual(3);
+    const figureFindings = listItems(findings).filter((item) => findFigures(quoted(item)).length > 0);
+    expect(figureFindings.length + answer!.figures.length).toBeGreaterThanOrEqual(3);
 
     const table = section(analysis, 'Figures').trim().split('\n');
     expect(table[0]).toBe('| Figure | What it measures | As of | Source |');
     expect(table[1]).toBe('| --- | --- | --- | --- |');
     const rows = table.slice(2);
-    // Every sentence with a figure has a row citing the same result; no row repeats a sentence.
-    for (const item of figureSentences) {
+    // Every finding with a figure has a row citing the same result; no row repeats a sentence.
+    for (const item of figureFindings) {
       const n = /\[(\d+)\][.!?]?$/.exec(item)![1];
       expect(rows.some((r) => r.includes(` | [${n}] `)), item).toBe(true);
       expect(rows.some((r) => r.includes(quoted(item))), item).toBe(false);
     }
-    expect(rows).toContain('| about 80% | US net import reliance for rare-earth compounds and metals | 2024 | [1] trade-data.example.com |');
-    expect(rows).toContain('| about 70% | Share of US imports of rare-earth compounds and metals (China supplied) | 2020–2023 | [1] trade-data.example.com |');
-    expect(rows).toContain('| more than 90% | Rare earth magnet exports to the US fell |  | [5] policy-tracker.example.org |');
-    expect(rows).toContain('| below 60% | US import dependence on China for rare earths | 2030 | [3] policy-tracker.example.org |');
+    // The key figures are with the answer, and only there.
+    expect(answer!.figures).toEqual(expect.arrayContaining([expect.objectContaining({ text: 'about 80%', label: 'US net import reliance for rare-earth compounds and metals', asOf: '2024', cite: 1 })]));
+    for (const f of answer!.figures) expect(rows.some((r) => r.startsWith(`| ${f.text} |`) && r.includes(`[${f.cite}]`)), f.text).toBe(false);
+    expect(summary).not.toMatch(/^\|/m);
   });
 
   it('states the right counts, date span, and the steps that came back empty, failed or cut off', async () => {

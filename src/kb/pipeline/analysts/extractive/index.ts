@@ -6,7 +6,7 @@
 // byte-identical text.
 // sentences.ts finds what may be quoted, ranking.ts chooses, answer.ts answers, themes.ts groups,
 // key-figures.ts reads the figures, writing.ts writes.
-import type { Step } from '#core/session.ts';
+import type { KeyFigure, Step } from '#core/session.ts';
 import { contentTerms } from '#core/text-analysis.ts';
 import { numberResults } from '#core/citations.ts';
 import type { Analysis, Analyst } from '#kb/pipeline/types.ts';
@@ -62,7 +62,14 @@ export function extractiveAnalysis(question: string, steps: Step[]): Analysis {
     keyFindings,
     themes,
     figures: keyFigures([...answer, ...keyFindings]),
-    tableFigures: keyFigures([...answer, ...keyFindings, ...themes.flatMap((theme) => theme.sentences)], 20),
+    // The key figures are shown with the answer: the table lists the findings' other figures.
+    tableFigures: otherFigures(keyFigures([...answer, ...keyFindings]), keyFigures(themes.flatMap((theme) => theme.sentences), 12)),
     counts: { picked: answer.length + picked.length, usable: candidates.length },
   });
+}
+
+/** Figures of `more` not already in `key` (same figure as written, same source). */
+function otherFigures(key: KeyFigure[], more: KeyFigure[]): KeyFigure[] {
+  const seen = new Set(key.map((f) => `${f.text ?? f.value}\u0000${f.cite ?? ''}`));
+  return more.filter((f) => !seen.has(`${f.text ?? f.value}\u0000${f.cite ?? ''}`));
 }

@@ -85,7 +85,7 @@ function cite(c: Candidate): string {
 
 /** The figures, one a row: the figure as written, what it measures, when, and its source. */
 function figuresTable(figures: KeyFigure[], numbered: NumberedResult[]): string[] {
-  if (figures.length === 0) return ['None of the quoted sentences contains a figure.'];
+  if (figures.length === 0) return ['No finding below the key findings states a figure; the key figures are listed with the answer.'];
   const domains = new Map(numbered.map((r) => [r.n, domainOf(r.result)]));
   return [
     '| Figure | What it measures | As of | Source |',
