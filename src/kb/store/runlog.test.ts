@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDue } from '#kb/commands/run.ts';
 import { appendRunRecord, readRunHistory, readRunLog, readRunLogLines, runRecordOf, type RunRecord } from './runlog.ts';
 import { verifyContent } from '#kb/commands/verify.ts';
+import { copyExampleContent } from '#tests/support/example.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../../content/', import.meta.url));
 
@@ -19,9 +20,9 @@ describe('the run log', () => {
   afterEach(() => rm(content, { recursive: true, force: true }));
 
   it("still reads the repository's own runs.jsonl, written before run lines existed", async () => {
-    await cp(path.join(EXAMPLE, 'runs.jsonl'), path.join(content, 'runs.jsonl'));
+    await copyExampleContent(content, (relative) => relative !== 'runs.jsonl');
     const { entries, runs } = await readRunHistory(content);
-    const lines = (await readFile(path.join(EXAMPLE, 'runs.jsonl'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(path.join(content, 'runs.jsonl'), 'utf8')).trim().split('\n');
     expect(entries).toHaveLength(lines.length);
     expect(entries.map((e) => JSON.stringify(e))).toEqual(lines);
     expect(runs).toEqual([]);
@@ -83,7 +84,7 @@ describe('the run log', () => {
   });
 
   it('kb verify checks run lines too, naming the line and the field', async () => {
-    await cp(path.join(EXAMPLE, 'runs.jsonl'), path.join(content, 'runs.jsonl'));
+    await copyExampleContent(content, (relative) => relative !== 'runs.jsonl');
     const log = path.join(content, 'runs.jsonl');
     const n = (await readFile(log, 'utf8')).trim().split('\n').length;
     await appendRunRecord(content, runRecordOf(summary([{ id: 'a', outcome: 'published' }])));

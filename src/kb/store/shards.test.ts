@@ -1,7 +1,6 @@
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '#kb/cli.ts';
 import { loadConfig } from '#kb/config/queries.ts';
@@ -10,8 +9,8 @@ import { readRunHistory } from './runlog.ts';
 import { inShard, MAX_SHARDS, mergeShards, parseShard, shardOf } from './shards.ts';
 import { listSessions } from './store.ts';
 import { verifyContent } from '#kb/commands/verify.ts';
+import { copyExampleContent } from '#tests/support/example.ts';
 
-const EXAMPLE = fileURLToPath(new URL('../../../content/', import.meta.url));
 
 describe('--shard i/n', () => {
   it('reads i/n and refuses anything else with a message naming the problem', () => {
@@ -72,7 +71,7 @@ describe('a sharded run merged back', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kb-shard-'));
     base = path.join(dir, 'content');
     // The example knowledge base as a checkout has it: queries, corpus, earlier sessions, run log.
-    await cp(EXAMPLE, base, { recursive: true, filter: (src) => !src.includes(`${path.sep}.cache`) });
+    await copyExampleContent(base);
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
