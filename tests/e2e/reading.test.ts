@@ -233,6 +233,21 @@ describe.skipIf(!hasChromium)('a briefing from research that reads pages, in the
     expect(await page.locator('#kb-answer').count()).toBe(0);
   });
 
+  it('says what changed since the previous briefing: the figure that moved, old → new, and the new claim, the material ones marked', async () => {
+    const page = await open();
+    const box = page.locator('#kb-changed');
+    expect(squash(await box.locator('h2').textContent())).toBe('What changed since 2026-02-02');
+    expect(await box.locator('h2 a').getAttribute('href')).toBe(new URL(previousUrl).pathname);
+    const items = (await box.locator('li').allTextContents()).map(squash);
+    expect(items).toContain('EU gallium imports from China: about 80% (2024) → 71% (2025)material');
+    expect(items).toContain('New: Recycled gallium <script>window.__ledgerRan=1</script>: 12 t');
+    expect(items).toContain('New: A second refinery in Germany restarted in 2025 [2].');
+    expect(items.some((i) => i.includes('China still refines'))).toBe(false); // unchanged claims are not news
+    expect(await box.locator('li.material').count()).toBe(2);
+    expect(await page.evaluate(() => (window as unknown as { __ledgerRan?: number }).__ledgerRan)).toBeUndefined();
+    expect(await page.locator('.toc li a[href="#kb-changed"]').count()).toBe(1);
+  });
+
   it('runs nothing from the hostile strings (a canary)', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -255,7 +270,7 @@ describe.skipIf(!hasChromium)('a briefing from research that reads pages, in the
 
   it('renders a version 1 session as before: no answer, figures, read status, rounds, popovers or budget', async () => {
     const page = await open(v1Url);
-    expect(await page.locator('#kb-answer, .answer, .key-figures, .result-read, .passages, .step-round, .kb-cite-passage, .budget-line, .builds-on').count()).toBe(0);
+    expect(await page.locator('#kb-answer, .answer, .key-figures, .result-read, .passages, .step-round, .kb-cite-passage, .budget-line, .builds-on, #kb-changed').count()).toBe(0);
     expect(await page.locator('.toc li').first().textContent()).toBe('Executive summary');
     const facts = await page.locator('.facts dt').allTextContents();
     expect(facts).not.toContain('Research');
