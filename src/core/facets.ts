@@ -11,6 +11,18 @@ export function domainOf(r: Result): string | undefined {
   }
 }
 
+/** A URL as a key for "the same page": host lowercased without `www.`, no fragment, no trailing slash; the scheme is ignored. */
+export function normaliseUrl(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (!u.host) return undefined;
+  return `${u.host.toLowerCase().replace(/^www\./, '')}${u.pathname.replace(/\/+$/, '')}${u.search}`;
+}
+
 /** `www.cnn.com` and `cnn.com` are one outlet for filtering; lowercase, no `www.`. */
 export function normaliseDomain(domain: string): string {
   return domain.trim().toLowerCase().replace(/^www\./, '').replace(/\.$/, '').replace(/\s+/g, ' ');

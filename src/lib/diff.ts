@@ -2,7 +2,7 @@
 // appeared, disappeared or changed, and the two summaries. Pure TypeScript, no Astro imports, so
 // the CLI and tests can use it as well as the pages.
 import { LRUCache } from 'lru-cache';
-import { domainOf } from '#core/facets.ts';
+import { domainOf, normaliseUrl } from '#core/facets.ts';
 import { textBlocks } from '#core/markdown-text.ts';
 import type { Result, Session } from '#core/session.ts';
 import { stem } from '#core/text-analysis.ts';
@@ -21,19 +21,7 @@ export interface SourceChanges {
   kept: number;
 }
 
-/** Host lowercased without `www.`, no fragment, no trailing slash; the scheme is ignored. */
-export function normaliseUrl(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url.trim());
-  } catch {
-    return undefined;
-  }
-  if (!u.host) return undefined;
-  const host = u.host.toLowerCase().replace(/^www\./, '');
-  const path = u.pathname.replace(/\/+$/, '');
-  return `${host}${path}${u.search}`;
-}
+export { normaliseUrl };
 
 function sourceKey(r: Result): string {
   const url = r.url ? normaliseUrl(r.url) : undefined;

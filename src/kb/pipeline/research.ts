@@ -2,6 +2,7 @@
 // results of each step, then ask follow-ups about what the pages leave open, round after round,
 // until the rounds, the page budget or the token budget run out, or a round finds no new source.
 // Every step records its round and why it was asked; every result what became of its page.
+import { normaliseUrl } from '#core/facets.ts';
 import type { Budget, Result, Step } from '#core/session.ts';
 import type { SearchHit, SearchProvider, Usage } from '#kb/providers/types.ts';
 import type { PageRead, Reader } from './read/index.ts';
@@ -204,11 +205,5 @@ export function dropDuplicateUrls(steps: Step[]): { steps: Step[]; duplicatesRem
 /** A result an earlier step already found (same url, or same words for a url-less corpus note) counts once. */
 export function resultKey(r: Result): string {
   if (!r.url) return `text:${r.source ?? ''}\n${r.title}\n${r.snippet ?? ''}`;
-  try {
-    const u = new URL(r.url);
-    u.hash = '';
-    return `${u.host.toLowerCase().replace(/^www\./, '')}${u.pathname.replace(/\/+$/, '')}${u.search}`;
-  } catch {
-    return r.url.trim();
-  }
+  return normaliseUrl(r.url) ?? r.url.trim();
 }
