@@ -279,12 +279,16 @@ export function sessionProblems(error: z.ZodError, data: unknown): string[] {
  * (`kb run`, `kb list`) and the status page both ask this, so it is answered once, here.
  */
 export function lastSuccessByQuery(sessions: Iterable<Pick<Session, 'querySlug' | 'status' | 'generatedAt'>>): Map<string, Date> {
-  const last = new Map<string, Date>();
-  for (const { querySlug, status, generatedAt } of sessions) {
-    if (status === 'failed') continue;
-    const at = new Date(generatedAt);
-    const seen = last.get(querySlug);
-    if (!seen || at > seen) last.set(querySlug, at);
+  return new Map([...latestSuccessByQuery(sessions)].map(([slug, s]) => [slug, new Date(s.generatedAt)]));
+}
+
+/** Each question's newest session that did not fail, in any order given: what its next run builds on. */
+export function latestSuccessByQuery<S extends Pick<Session, 'querySlug' | 'status' | 'generatedAt'>>(sessions: Iterable<S>): Map<string, S> {
+  const latest = new Map<string, S>();
+  for (const s of sessions) {
+    if (s.status === 'failed') continue;
+    const seen = latest.get(s.querySlug);
+    if (!seen || Date.parse(s.generatedAt) > Date.parse(seen.generatedAt)) latest.set(s.querySlug, s);
   }
-  return last;
+  return latest;
 }

@@ -19,7 +19,7 @@ import { createModeStore, modesFile } from '#kb/providers/llm/structured.ts';
 import { extractiveAnalyst } from '#kb/pipeline/analysts/extractive/index.ts';
 import { createModelPlanner } from '#kb/pipeline/planners/model.ts';
 import { createModelAnalyst } from '#kb/pipeline/analysts/model.ts';
-import { lastSuccessByQuery, type Session } from '#core/session.ts';
+import { lastSuccessByQuery, latestSuccessByQuery, type Session } from '#core/session.ts';
 import { appendRunRecord, runRecordOf } from '#kb/store/runlog.ts';
 import { formatShard, inShard, parseShard, type Shard } from '#kb/store/shards.ts';
 import { table, utc, type Options, type Print } from './cli-kit.ts';
@@ -117,10 +117,9 @@ export async function runDue(options: RunOptions): Promise<RunSummary> {
 
 async function runLocked(options: RunOptions, config: Config, selected: Query[], env: NodeJS.ProcessEnv, now: () => Date, startedAt: Date, calls: typeof httpStats, stillHeld: () => Promise<void> = async () => {}): Promise<RunSummary> {
   const sessions = (await listSessions(options.contentDir)).map(({ session }) => session);
-  const lastSuccess = lastSuccessByQuery(sessions);
-  // Each question's newest good session is the memory its next run builds on.
-  const previous = new Map<string, Session>();
-  for (const s of sessions) if (s.status !== 'failed' && !previous.has(s.querySlug)) previous.set(s.querySlug, s); // newest first
+  // Each question's newest good session: when it last succeeded, and the memory its next run builds on.
+  const previous = latestSuccessByQuery(sessions);
+  const lastSuccess = new Map([...previous].map(([slug, s]) => [slug, new Date(s.generatedAt)]));
   const plan = selected.map((query) => {
     const last = lastSuccess.get(query.id);
     // A question named with --query runs now, due or not (as --force does for all of them).
