@@ -5,50 +5,40 @@
 // a reason that a keyboard reaches; a supported claim's link lands on highlighted words in a
 // source card; the evidence panel and the query timeline show the score; and the page has no
 // serious or critical axe violations. Screenshots go to test-results/ for a person to look at.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
 
 const REPORT = fileURLToPath(new URL('../fixtures/mica/magnets-report.txt', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const SLUG = 'how-dependent-is-the-us-on-china-for-rare-earth-permanent-magnets';
 
 describe.skipIf(!hasChromium)('grounding on a seed-shaped briefing, in the browser', () => {
-  let dir: string;
   let pageUrl: string;
   let queryUrl: string;
   let browser: Browser;
-  let site: Awaited<ReturnType<typeof serve>>;
+  let close: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-grounding-'));
-    const content = path.join(dir, 'content');
-    await mkdir(content, { recursive: true });
-    await kb('import', REPORT, '--content', content);
-    await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
-    const [session] = (await readdir(path.join(dir, 'dist', 'q', SLUG), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    site = await serve(path.join(dir, 'dist'));
+    const site = await importedSite('kb-grounding-', [REPORT]);
+    ({ browser, close } = site);
+    const [session] = await site.sessions(SLUG);
     queryUrl = new URL(`q/${SLUG}/`, site.url).href;
     pageUrl = new URL(`q/${SLUG}/${session}/`, site.url).href;
-    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   async function open(url = pageUrl, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
     const page = await context.newPage();
-    page.on('close', () => void context.close());
+    // The page's context goes with it; at teardown the browser may already be gone.
+    page.on('close', () => void context.close().catch(() => {}));
     await page.goto(url);
     return page;
   }

@@ -2,6 +2,9 @@
 // and drive Debian's Chromium with playwright-core (never a downloaded browser).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +44,27 @@ export function launchChromium(): Promise<Browser> {
     // The machine has no network: without these flags Chromium keeps dialling Google services.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * What the browser tests of imported files share: import them into a temporary knowledge base
+ * with `kb import`, build it with `kb build`, serve it, and start Chromium. `sessions(slug)` lists
+ * a question's briefing page names, oldest first; `close` undoes it all.
+ */
+export async function importedSite(prefix: string, files: string[]) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const content = path.join(dir, 'content');
+  await mkdir(content, { recursive: true });
+  await kb('import', ...files, '--content', content);
+  await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
+  const site = await serve(path.join(dir, 'dist'));
+  const browser = await launchChromium();
+  const sessions = async (slug: string) =>
+    (await readdir(path.join(dir, 'dist', 'q', slug), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const close = async () => {
+    await browser.close();
+    await site.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { dir, url: site.url, browser, sessions, close };
 }

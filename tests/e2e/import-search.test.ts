@@ -1,13 +1,12 @@
 // The whole path, as a user takes it: import a MICA export shaped like the real seed (several
 // steps, one empty, three cut off, "\$" and "****" artefacts) into a temporary knowledge base,
 // build it with `kb build`, then search and read it in Debian's Chromium.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
 
 const REPORT = fileURLToPath(new URL('../fixtures/mica/magnets-report.txt', import.meta.url));
 const ID = '5d2b7e90-4c1a-4f3e-8a6b-2c9d0e1f3a47';
@@ -17,23 +16,17 @@ if (!hasChromium) console.warn(chromiumMissing);
 
 describe.skipIf(!hasChromium)('a knowledge base built from an imported MICA export', () => {
   let dir: string;
-  let site: Awaited<ReturnType<typeof serve>>;
+  let site: { url: string };
   let browser: Browser;
+  let close: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-e2e-'));
-    const content = path.join(dir, 'content');
-    await kb('import', REPORT, '--content', content);
-    await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
-    site = await serve(path.join(dir, 'dist'));
-    browser = await launchChromium();
+    const built = await importedSite('kb-e2e-', [REPORT]);
+    ({ dir, browser, close } = built);
+    site = built;
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   it('finds the briefing by searching for "dysprosium" and shows all 22 result links of its steps', async () => {
     const page = await browser.newPage();

@@ -8,14 +8,13 @@
 // once; the budget and the briefing it builds on are linked; no hostile string ran; and axe finds
 // no serious or critical violations. The version 1 page shows none of it. Screenshots go to
 // test-results/ for a person to look at.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/json/${name}`, import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -24,40 +23,33 @@ const V1_SLUG = 'is-sodium-ion-ready-for-grid-storage';
 const squash = (t: string | null) => (t ?? '').replace(/\s+/g, ' ').trim();
 
 describe.skipIf(!hasChromium)('a briefing from research that reads pages, in the browser', () => {
-  let dir: string;
   let pageUrl: string;
   let previousUrl: string;
   let v1Url: string;
   let browser: Browser;
-  let site: Awaited<ReturnType<typeof serve>>;
+  let site: { url: string };
+  let close: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'kb-reading-'));
-    const content = path.join(dir, 'content');
-    await mkdir(content, { recursive: true });
-    await kb('import', fixture('reading-previous.json'), fixture('reading-session.json'), fixture('session.json'), '--content', content);
-    await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
-    const sessions = (await readdir(path.join(dir, 'dist', 'q', SLUG), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const built = await importedSite('kb-reading-', [fixture('reading-previous.json'), fixture('reading-session.json'), fixture('session.json')]);
+    ({ browser, close } = built);
+    site = built;
+    const sessions = await built.sessions(SLUG);
     expect(sessions).toEqual(['2026-02-02-5a1c0e7d', '2026-03-02-9d3b7c21']);
-    const [v1] = (await readdir(path.join(dir, 'dist', 'q', V1_SLUG), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    site = await serve(path.join(dir, 'dist'));
+    const [v1] = await built.sessions(V1_SLUG);
     previousUrl = new URL(`q/${SLUG}/${sessions[0]}/`, site.url).href;
     pageUrl = new URL(`q/${SLUG}/${sessions[1]}/`, site.url).href;
     v1Url = new URL(`q/${V1_SLUG}/${v1}/`, site.url).href;
-    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   async function open(url = pageUrl, options: BrowserContextOptions = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', ...options });
     const page = await context.newPage();
-    page.on('close', () => void context.close());
+    // The page's context goes with it; at teardown the browser may already be gone.
+    page.on('close', () => void context.close().catch(() => {}));
     await page.goto(url);
     return page;
   }
