@@ -18,7 +18,8 @@ import { deserialize, serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import { countResults, teaser } from '#core/teaser.ts';
-import type { Session } from '#core/session.ts';
+import type { KeyFigure, Session } from '#core/session.ts';
+import type { Ledger, LedgerFigure } from '#core/ledger/index.ts';
 import { sessionFiles } from './store.ts';
 import { checkSessionFile } from '#kb/commands/verify.ts';
 
@@ -28,6 +29,17 @@ export interface SessionMeta extends Pick<Session, 'id' | 'query' | 'querySlug' 
   /** Plain-text teasers of the summary (else the analysis): 260 and 400 characters. */
   teaser: string;
   longTeaser: string;
+  /** The answer's key figures: the question page charts them across sessions. */
+  figures?: KeyFigure[];
+  /** What changed since the previous session, without the claims and the unchanged figures: the digest page and its feeds. */
+  changes?: SessionChanges;
+}
+
+export type SessionChanges = Omit<Ledger, 'claims' | 'figures' | 'threshold'> & { figures: LedgerFigure[] };
+
+function changesOf(ledger: Ledger): SessionChanges {
+  const { claims: _claims, threshold: _threshold, figures, ...rest } = ledger;
+  return { ...rest, figures: figures.filter((f) => f.status !== 'unchanged') };
 }
 
 export interface CatalogEntry {
@@ -52,7 +64,7 @@ export interface Catalog {
 }
 
 /** Bump when the cached form changes (schema, reader, meta), so old caches are ignored. */
-export const CACHE_VERSION = 4; // 3: teasers read through the markdown tree; 4: the answer leads the teaser
+export const CACHE_VERSION = 5; // 3: teasers read through the markdown tree; 4: the answer leads the teaser; 5: figures and changes
 const cacheDir = (contentDir: string) => path.join(contentDir, '.cache', 'site');
 const indexFile = (contentDir: string) => path.join(cacheDir(contentDir), `index-v${CACHE_VERSION}.bin`);
 const sessionsDir = (contentDir: string) => path.join(cacheDir(contentDir), `sessions-v${CACHE_VERSION}`);
@@ -72,6 +84,8 @@ export function sessionMeta(session: Session): SessionMeta {
     // A briefing that opens with its answer is announced by it: lists, feeds and meta descriptions.
     teaser: teaser(session.answer?.text) || teaser(session.summary) || teaser(session.analysis),
     longTeaser: teaser(session.answer?.text, 400) || teaser(session.summary, 400) || teaser(session.analysis, 400),
+    ...(session.answer?.figures.length ? { figures: session.answer.figures } : {}),
+    ...(session.ledger ? { changes: changesOf(session.ledger) } : {}),
   };
 }
 
