@@ -83,29 +83,46 @@ export function compareSessions(previous: Side, current: Side, threshold: Partia
 
 // ---------------------------------------------------------------- figures
 
-interface SeriesFigure {
-  figure: KeyFigure;
-  index: number;
+/** What series matching reads of a key figure (`figureKey`). */
+export interface FigureKey {
+  label: string;
+  /** The unit as matching sees it (`unitKey`). */
   unit: string;
+  /** The label's stemmed content terms, years left out. */
   terms: Set<string>;
   /** The period it describes: `asOf`, else a year its label names; lowercased. */
   period?: string;
   /** The period's year, for ordering periods. */
   year?: number;
+}
+
+interface SeriesFigure extends FigureKey {
+  figure: KeyFigure;
+  index: number;
   url?: string;
 }
 
 const YEAR = /^(?:1[89]|2\d)\d\d$/;
 
+/** A key figure's unit, label terms and period, as series matching reads them. */
+export function figureKey(figure: Pick<KeyFigure, 'label' | 'unit' | 'asOf'>): FigureKey {
+  const labelTerms = contentTerms(figure.label);
+  const labelYears = labelTerms.filter((t) => YEAR.test(t));
+  const period = squash(figure.asOf ?? '').toLowerCase() || (labelYears.length === 1 ? labelYears[0] : undefined);
+  const year = period ? Number(/(?:1[89]|2\d)\d\d/.exec(period)?.[0]) || undefined : undefined;
+  return { label: figure.label, unit: unitKey(figure.unit), terms: new Set(labelTerms.filter((t) => !YEAR.test(t))), period, year };
+}
+
+/** How alike two figures' subjects are: 0 for other units, else their labels' similarity; one series from LABEL_MATCH. */
+export function seriesSimilarity(a: FigureKey, b: FigureKey): number {
+  return a.unit === b.unit ? labelSimilarity(a, b) : 0;
+}
+
 function figuresOf(session: Side): SeriesFigure[] {
   const urls = new Map(numberResults(session.steps ?? []).map((r) => [r.n, r.result.url]));
   return (session.answer?.figures ?? []).map((figure, index) => {
-    const labelTerms = contentTerms(figure.label);
-    const labelYears = labelTerms.filter((t) => YEAR.test(t));
-    const period = squash(figure.asOf ?? '').toLowerCase() || (labelYears.length === 1 ? labelYears[0] : undefined);
-    const year = period ? Number(/(?:1[89]|2\d)\d\d/.exec(period)?.[0]) || undefined : undefined;
     const url = figure.cite !== undefined ? urls.get(figure.cite) : undefined;
-    return { figure, index, unit: unitKey(figure.unit), terms: new Set(labelTerms.filter((t) => !YEAR.test(t))), period, year, ...(url ? { url } : {}) };
+    return { ...figureKey(figure), figure, index, ...(url ? { url } : {}) };
   });
 }
 
@@ -122,13 +139,13 @@ export function unitKey(unit: string): string {
 
 const inPoints = (unit: string) => unit === '%' || unit === 'pp';
 
-function labelSimilarity(a: SeriesFigure, b: SeriesFigure): number {
-  if (a.terms.size === 0 && b.terms.size === 0) return squash(a.figure.label).toLowerCase() === squash(b.figure.label).toLowerCase() ? 1 : 0;
+function labelSimilarity(a: FigureKey, b: FigureKey): number {
+  if (a.terms.size === 0 && b.terms.size === 0) return squash(a.label).toLowerCase() === squash(b.label).toLowerCase() ? 1 : 0;
   return jaccard(a.terms, b.terms);
 }
 
 function compareFigures(before: SeriesFigure[], after: SeriesFigure[], limits: AlertThreshold): LedgerFigure[] {
-  const sameSeries = (a: SeriesFigure, b: SeriesFigure) => (a.unit === b.unit ? labelSimilarity(a, b) : 0);
+  const sameSeries = seriesSimilarity;
   const pairOf = new Map<number, SeriesFigure>(); // after index → before figure
   const taken = new Set<number>(); // before indexes paired one to one
 
