@@ -289,6 +289,8 @@ describe('a hostile corpus in every field of a session, imported and built with 
 const ALLOWED: Record<string, string> = {
   'src/layouts/Base.astro: set:html': 'the constant THEME_SCRIPT (src/lib/theme-script.ts), no data; the hostile test checks it byte for byte',
   'src/pages/q/[slug]/[session].astro: set:html': 'the prose as renderProse (src/lib/prose/render.ts) renders it: markdown parsed, raw HTML turned to text, only http(s) links, no images; its fuzz property and this whole suite check the built pages',
+  'src/components/FigureTrend.astro: set:html': 'only the SVG chart src/lib/figures.ts serialised (Observable Plot drawn into a linkedom document): labels, units and values in it are DOM text, escaped on serialisation, never attributes; its links are checked to be the site\'s own briefing URLs; src/lib/figures.test.ts parses it with hostile labels and tests/e2e/figures.test.ts shows them in Chromium',
+  'src/lib/figures.ts: outerHTML': 'the serialisation of that SVG (linkedom escapes text and attribute values), the string FigureTrend.astro inlines',
 };
 const RAW_PATTERNS: Array<[string, RegExp]> = [
   ['set:html', /set:html/],
