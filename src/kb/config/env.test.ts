@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { providerOverrides, providerSettings, readVar, siteContentDir } from './env.ts';
+import { GITHUB_API_DEFAULT, githubSettings, notifySettings, providerOverrides, providerSettings, readVar, siteContentDir } from './env.ts';
 
 describe('env', () => {
   it('trims values and treats a blank one as unset', () => {
@@ -19,5 +19,28 @@ describe('env', () => {
   it('builds the site from KB_CONTENT_DIR, else ./content', () => {
     expect(siteContentDir({ KB_CONTENT_DIR: '/kb/elsewhere' })).toBe(path.resolve('/kb/elsewhere'));
     expect(siteContentDir({})).toBe(path.resolve('content'));
+  });
+});
+
+describe('notifySettings', () => {
+  it('turns the GitHub-issues channel on only with KB_NOTIFY_GITHUB, never by the token and repository alone', () => {
+    const actions = { GITHUB_TOKEN: 'ghs_x', GITHUB_REPOSITORY: 'acme/kb', GITHUB_API_URL: 'https://api.github.com' };
+    expect(notifySettings(actions)).toEqual({});
+    expect(notifySettings({ ...actions, KB_NOTIFY_GITHUB: '0' })).toEqual({});
+    expect(notifySettings({ ...actions, KB_NOTIFY_GITHUB: ' ' })).toEqual({});
+    for (const on of ['1', 'true', 'TRUE', 'yes', 'on']) {
+      expect(notifySettings({ ...actions, KB_NOTIFY_GITHUB: on }).github, on).toEqual({ token: 'ghs_x', repository: 'acme/kb', apiUrl: 'https://api.github.com' });
+    }
+  });
+
+  it('defaults the API to api.github.com, and keeps a missing token or repository for the channel to report', () => {
+    expect(githubSettings({ KB_NOTIFY_GITHUB: '1' })).toEqual({ apiUrl: GITHUB_API_DEFAULT });
+    expect(GITHUB_API_DEFAULT).toBe('https://api.github.com');
+    expect(githubSettings({ KB_NOTIFY_GITHUB: '1', GITHUB_API_URL: 'https://ghe.example.com/api/v3', GITHUB_TOKEN: '' })).toEqual({ apiUrl: 'https://ghe.example.com/api/v3' });
+  });
+
+  it('still needs both SMTP_URL and KB_NOTIFY_EMAIL for e-mail', () => {
+    expect(notifySettings({ KB_NOTIFY_URL: 'https://h/x', SMTP_URL: 'smtp://h' })).toEqual({ webhook: 'https://h/x' });
+    expect(notifySettings({ SMTP_URL: 'smtp://h', KB_NOTIFY_EMAIL: 'a@b' })).toEqual({ smtp: 'smtp://h', email: 'a@b' });
   });
 });

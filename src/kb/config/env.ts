@@ -24,6 +24,14 @@ export const KB_VARS = {
   smtpUrl: 'SMTP_URL',
   /** Where e-mail alerts go: one address, or several separated by commas. */
   notifyEmail: 'KB_NOTIFY_EMAIL',
+  /** `1` (or `true`, `yes`, `on`): alerts also go to GitHub, one issue per question (the scheduled workflow). */
+  notifyGithub: 'KB_NOTIFY_GITHUB',
+  /** The token the GitHub channel writes issues with (Actions' own, in the workflow); a secret. */
+  githubToken: 'GITHUB_TOKEN',
+  /** `owner/name` of the repository the issues go to (Actions sets it). */
+  githubRepository: 'GITHUB_REPOSITORY',
+  /** GitHub's REST API (Actions sets it; https://api.github.com by default; GitHub Enterprise has its own). */
+  githubApiUrl: 'GITHUB_API_URL',
   /** The site's origin and base path (read by astro.config.mjs too): alerts link to the briefing there. */
   site: 'KB_SITE',
   base: 'KB_BASE',
@@ -61,15 +69,45 @@ export function providerSettings(env: Env, vars: ProviderEnv | undefined): { key
 }
 
 /**
- * Where alerts of material change go: a webhook, and e-mail when both SMTP_URL and
- * KB_NOTIFY_EMAIL are set. The URLs are secrets (a webhook's path may be its token, SMTP_URL holds
- * a password): they go to the sender and nowhere else.
+ * Where alerts of material change go: a webhook, e-mail when both SMTP_URL and KB_NOTIFY_EMAIL
+ * are set, and GitHub issues when KB_NOTIFY_GITHUB is on. The URLs and the token are secrets (a
+ * webhook's path may be its token, SMTP_URL holds a password): they go to the sender and nowhere
+ * else.
  */
-export function notifySettings(env: Env): { webhook?: string; smtp?: string; email?: string } {
+export function notifySettings(env: Env): NotifySettings {
   const webhook = readVar(env, KB_VARS.notifyUrl);
   const smtp = readVar(env, KB_VARS.smtpUrl);
   const email = readVar(env, KB_VARS.notifyEmail);
-  return { ...(webhook ? { webhook } : {}), ...(smtp && email ? { smtp, email } : {}) };
+  const github = githubSettings(env);
+  return { ...(webhook ? { webhook } : {}), ...(smtp && email ? { smtp, email } : {}), ...(github ? { github } : {}) };
+}
+
+export interface NotifySettings {
+  webhook?: string;
+  smtp?: string;
+  email?: string;
+  github?: GithubSettings;
+}
+
+/** The GitHub-issues channel. Token or repository may be missing: the channel then fails each alert saying which. */
+export interface GithubSettings {
+  token?: string;
+  repository?: string;
+  apiUrl: string;
+}
+
+export const GITHUB_API_DEFAULT = 'https://api.github.com';
+
+/**
+ * The GitHub-issues channel, only when KB_NOTIFY_GITHUB switches it on. GITHUB_TOKEN and
+ * GITHUB_REPOSITORY alone never do: every Actions job (and many other CI systems) has them, and
+ * a test run or another workflow calling kb must not file issues by accident.
+ */
+export function githubSettings(env: Env): GithubSettings | undefined {
+  if (!/^(1|true|yes|on)$/i.test(readVar(env, KB_VARS.notifyGithub) ?? '')) return undefined;
+  const token = readVar(env, KB_VARS.githubToken);
+  const repository = readVar(env, KB_VARS.githubRepository);
+  return { ...(token ? { token } : {}), ...(repository ? { repository } : {}), apiUrl: readVar(env, KB_VARS.githubApiUrl) ?? GITHUB_API_DEFAULT };
 }
 
 /** The site's origin (KB_SITE, when set) and base path (KB_BASE, `/` by default, always with slashes), as the Astro build reads them. */

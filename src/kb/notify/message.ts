@@ -34,6 +34,8 @@ export interface AlertMessage {
   subject: string;
   /** The e-mail's body: the text, and the sources of each changed figure. */
   body: string;
+  /** Each change in words, the material ones first (what the e-mail lists; GitHub issues too). */
+  changes: string[];
 }
 
 /** The briefing's page on the site: `<KB_SITE><KB_BASE>q/<query>/<file name>/`, as the site routes it. */
@@ -91,6 +93,7 @@ export function alertMessage(session: Session, ledger: Ledger, url: string): Ale
     },
     subject: `Briefing changed: ${clip(session.query, 120)}`,
     body,
+    changes: lines,
   };
 }
 

@@ -24,10 +24,10 @@ export type RunLogEntry = z.infer<typeof RunLogEntry>;
 
 const tokens = z.number().int().nonnegative();
 
-/** An alert of material change the run sent, or failed to send (the error names the host, never a secret). */
+/** An alert of material change the run sent, or failed to send (the error names the host, never a secret); `github` is an issue per question. */
 export const NotificationRecord = z.strictObject({
   query: z.string(),
-  channel: z.enum(['webhook', 'email']),
+  channel: z.enum(['webhook', 'email', 'github']),
   outcome: z.enum(['sent', 'failed']),
   error: z.string().optional(),
 });
