@@ -17,7 +17,7 @@ const lint = async (text: string) => (await runLint(text, WORKFLOW)).map((p) => 
 
 interface Step { name?: string; id?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
 interface Job { needs?: string | string[]; if?: string; permissions?: Record<string, string>; steps: Step[]; strategy?: { matrix: { shard: number[] }; 'fail-fast'?: boolean }; environment?: { name: string } }
-interface Workflow { on: { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, { type: string }> } }; concurrency: { group: string; 'cancel-in-progress': boolean }; env: Record<string, string>; jobs: Record<string, Job> }
+interface Workflow { permissions: Record<string, string>; on: { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, { type: string }> } }; concurrency: { group: string; 'cancel-in-progress': boolean }; env: Record<string, string>; jobs: Record<string, Job> }
 
 const text = await readFile(new URL(WORKFLOW, `file://${ROOT}`), 'utf8');
 const workflow = parse(text) as Workflow;
@@ -110,6 +110,18 @@ describe(`the workflow ${WORKFLOW}`, () => {
     for (const name of ["Collect this shard's new files", "Upload this shard's new files", 'Save the response cache']) {
       expect(run!.steps.find((s) => s.name === name)?.if, name).toBe('${{ !cancelled() }}');
     }
+  });
+
+  it('gives the run job write access to issues only, and passes its token and the switch for GitHub-issue alerts to kb run', () => {
+    const { run } = workflow.jobs;
+    expect(run!.permissions).toEqual({ contents: 'read', issues: 'write' });
+    const step = run!.steps.find((s) => s.run?.includes('kb -- "${args[@]}"'))!;
+    expect(step.env).toMatchObject({ KB_NOTIFY_GITHUB: '${{ vars.KB_NOTIFY_GITHUB }}', GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    // Actions sets these for every step: passing them again would only invite a typo.
+    expect(step.env).not.toHaveProperty('GITHUB_REPOSITORY');
+    expect(step.env).not.toHaveProperty('GITHUB_API_URL');
+    // The workflow's default stays read-only; only the jobs that need more ask for it.
+    expect(workflow.permissions).toEqual({ contents: 'read' });
   });
 
   it("every step's shell script is valid bash", async () => {
