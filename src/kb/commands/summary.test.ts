@@ -74,6 +74,41 @@ describe('kb summary', () => {
     expect(long.split('\n').filter((l) => l.startsWith('published '))).toHaveLength(30);
   });
 
+  it('counts the alerts every shard sent and lists the ones that failed, as inert text, in the job summary and the commit message', () => {
+    const alerting: RunSummaryFile = {
+      ...shard1,
+      notifications: [
+        { query: 'rare-earths', channel: 'webhook', outcome: 'sent' },
+        { query: 'rare-earths', channel: 'github', outcome: 'failed', error: 'GitHub at api.github.com (acme/kb): opening the issue for rare-earths: the token may not do this (HTTP 403): the workflow job needs `permissions: issues: write`' },
+      ],
+    };
+    const other: RunSummaryFile = { ...shard2, notifications: [{ query: 'lithium', channel: 'email', outcome: 'sent' }, { query: 'lithium', channel: 'pager', outcome: 'failed', error: 'a <b>new</b> | channel' }] };
+    const inputs = [
+      { file: 'a', summary: alerting },
+      { file: 'b', summary: other },
+    ];
+    const md = summaryMarkdown(inputs);
+    expect(md).toContain('**Alerts of material change**: 2 sent (rare-earths, lithium), 2 failed.');
+    expect(md).toContain('| query | alert | why it was not sent |\n| --- | --- | --- |');
+    const rows = md.split('\n').filter((l) => /^\| (rare-earths|lithium) \| (GitHub|pager)/.test(l));
+    expect(rows).toEqual([
+      '| rare-earths | GitHub issue | GitHub at api\\.github\\.com \\(acme/kb\\)\\: opening the issue for rare-earths\\: the token may not do this \\(HTTP 403\\)\\: the workflow job needs \\`permissions\\: issues\\: write\\` |',
+      '| lithium | pager | a &lt;b&gt;new&lt;/b&gt; \\| channel |',
+    ]);
+    for (const row of rows) expect(row.split(/(?<!\\)\|/).length - 2).toBe(3);
+
+    const message = commitMessage(inputs);
+    expect(message.split('\n').slice(-4)).toEqual([
+      'alerts: 2 sent (rare-earths, lithium), 2 failed',
+      'alert not sent for rare-earths (GitHub issue): GitHub at api.github.com (acme/kb): opening the issue for rare-earths: the token may not do this (HTTP 403): the workflow job needs `permissions: issues: write`',
+      'alert not sent for lithium (pager): a <b>new</b> | channel',
+      '',
+    ]);
+    // No alert, no word about alerts.
+    expect(summaryMarkdown([{ file: 'a', summary: shard1 }])).not.toContain('Alerts');
+    expect(commitMessage([{ file: 'a', summary: shard1 }])).not.toContain('alert');
+  });
+
   it('reports a shard that left no summary (or a file that is not one) and still renders the rest', async () => {
     const good = path.join(dir, 'good.json');
     const empty = path.join(dir, 'empty.json');

@@ -24,9 +24,31 @@ export const RunSummaryFile = z.object({
       costUsd: z.number().nonnegative().optional(),
     }),
   ),
+  /** Alerts of material change the run sent or failed to send (absent when there were none). */
+  notifications: z
+    .array(
+      z.object({
+        query: z.string(),
+        // Any channel name reads: a channel added later must not make the file unreadable.
+        channel: z.string(),
+        outcome: z.enum(['sent', 'failed']),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type RunSummaryFile = z.infer<typeof RunSummaryFile>;
 type Outcome = RunSummaryFile['outcomes'][number];
+type Alert = NonNullable<RunSummaryFile['notifications']>[number];
+
+const CHANNEL: Record<string, string> = { webhook: 'webhook', email: 'e-mail', github: 'GitHub issue' };
+const channelName = (c: string) => CHANNEL[c] ?? c;
+
+/** Every shard's alerts, sent and failed. */
+export function alertsOf(inputs: SummaryInput[]): { sent: Alert[]; failed: Alert[] } {
+  const all = inputs.flatMap((i) => i.summary?.notifications ?? []);
+  return { sent: all.filter((a) => a.outcome === 'sent'), failed: all.filter((a) => a.outcome === 'failed') };
+}
 
 export interface SummaryInput {
   file: string;
@@ -132,6 +154,16 @@ export function summaryMarkdown(inputs: SummaryInput[]): string {
   } else if (summaries.length) {
     lines.push('No queries are configured.', '');
   }
+  const alerts = alertsOf(inputs);
+  if (alerts.sent.length || alerts.failed.length) {
+    const sentTo = [...new Set(alerts.sent.map((a) => a.query))];
+    lines.push(`**Alerts of material change**: ${alerts.sent.length} sent${sentTo.length ? ` (${sentTo.map((q) => markdownText(q, 120)).join(', ')})` : ''}, ${alerts.failed.length} failed.`, '');
+    if (alerts.failed.length) {
+      lines.push('| query | alert | why it was not sent |', '| --- | --- | --- |');
+      for (const a of alerts.failed) lines.push(`| ${markdownText(a.query, 120)} | ${markdownText(channelName(a.channel), 40)} | ${markdownText(a.error ?? 'no reason given')} |`);
+      lines.push('', 'The briefings are published all the same; the run log records each failed alert.', '');
+    }
+  }
   for (const i of inputs.filter((i) => i.problem)) lines.push(`> [!WARNING]`, `> ${markdownText(i.file, 200)}: ${markdownText(i.problem!, 400)}`, '');
   return lines.join('\n');
 }
@@ -153,8 +185,20 @@ export function commitMessage(inputs: SummaryInput[]): string {
   const body = [
     ...published.map((o) => `published ${o.id}: ${o.session ?? ''} (${o.results ?? 0} sources)`),
     ...failed.map((o) => `failed ${o.id}: ${(o.error ?? 'no reason given').replace(/\s+/g, ' ').slice(0, 200)}`),
+    ...alertLines(alertsOf(inputs)),
   ];
   return `${subject}\n\n${body.join('\n')}\n`;
+}
+
+/** The commit message's lines about alerts: a count, then each failure. */
+function alertLines({ sent, failed }: { sent: Alert[]; failed: Alert[] }): string[] {
+  if (!sent.length && !failed.length) return [];
+  const sentTo = [...new Set(sent.map((a) => a.query))];
+  return [
+    '',
+    `alerts: ${sent.length} sent${sentTo.length ? ` (${sentTo.join(', ')})` : ''}, ${failed.length} failed`,
+    ...failed.map((a) => `alert not sent for ${a.query} (${channelName(a.channel)}): ${(a.error ?? 'no reason given').replace(/\s+/g, ' ').slice(0, 200)}`),
+  ];
 }
 
 /** `kb summary FILE… [--commit]`: prints the Markdown summary, or the commit message. */
