@@ -110,7 +110,7 @@ export function trendSvg(trend: Trend): string {
     height: 280,
     marginLeft: 56,
     marginRight: 24,
-    x: { type: 'utc', label: null },
+    x: { type: 'utc', label: null, ticks: 6 },
     y: { label: unit || null, grid: true, nice: true, tickFormat: (v: number) => compact.format(v) },
     marks: [
       Plot.lineY(data, { x: 'x', y: 'y', className: 'kb-fig-line', strokeWidth: 2 }),

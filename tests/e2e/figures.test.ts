@@ -206,11 +206,23 @@ describe.skipIf(!hasChromium)('figures over time on a question page, in the brow
     expect(await page.locator('section.kb-figures svg circle').count()).toBe(6);
   });
 
-  it('has no serious or critical accessibility violations (axe)', async () => {
+  it('fits a phone screen: the chart shrinks with the column and nothing scrolls sideways', async () => {
+    const page = await open(questionUrl, { viewport: { width: 375, height: 800 } });
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, svg: document.querySelector('.kb-fig svg')!.getBoundingClientRect().width }));
+    expect(widths.page).toBeLessThanOrEqual(375);
+    expect(widths.svg).toBeGreaterThan(250);
+    await page.locator('section.kb-figures').screenshot({ path: path.join(SHOTS, 'figures-question-375.png') });
+  });
+
+  it('has no serious or critical accessibility violations (axe), light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await open(questionUrl, { javaScriptEnabled: true, colorScheme });
+      const result = await new AxeBuilder({ page }).include('section.kb-figures').analyze();
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${colorScheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      expect(bad).toEqual([]);
+      await page.close();
+    }
     const page = await open(questionUrl, { javaScriptEnabled: true });
-    const result = await new AxeBuilder({ page }).include('section.kb-figures').analyze();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    expect(bad).toEqual([]);
     // The chart is a group named by its title; each point a link named by its own.
     expect(await page.getByRole('group', { name: /^Recycled gallium available in the EU \(t\): 3 values/ }).count()).toBe(1);
     const point = shareChart(page).getByRole('link', { name: '80% (as of 2025), in the briefing of 2026-04-06', exact: true });
