@@ -6,7 +6,7 @@ import type { Query } from '#kb/config/queries.ts';
 import { runDue } from '#kb/commands/run.ts';
 import { lastSuccesses } from '#kb/commands/run.ts';
 import type { RunLogEntry, RunRecord } from '#kb/store/runlog.ts';
-import { describeOutcome, formatCost, formatDuration, formatMonth, loadStatus, monthViews, runViews, shapeStatus } from './status.ts';
+import { channelName, describeAlerts, describeOutcome, formatCost, formatDuration, formatMonth, loadStatus, monthViews, runViews, shapeStatus } from './status.ts';
 import { copyExampleContent } from '#tests/support/example.ts';
 
 
@@ -27,7 +27,7 @@ const record = (run: string, startedAt: string, extra: Partial<RunRecord> = {}):
 
 describe('the status page data', () => {
   it('with no run log and no questions, has no last run, no failures and nothing due', () => {
-    expect(shapeStatus({ runs: [], entries: [], queries: undefined, lastSuccess: new Map(), now: new Date() })).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], due: [] });
+    expect(shapeStatus({ runs: [], entries: [], queries: undefined, lastSuccess: new Map(), now: new Date() })).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], alertFailures: [], due: [] });
   });
 
   it('takes the newest run as the last one, with what ran, what failed and what waited', () => {
@@ -51,6 +51,29 @@ describe('the status page data', () => {
     expect(rest).toEqual([]);
     expect(other!.run).toBe('other');
     expect(last).toMatchObject({ shards: 2, outcome: 'failed', published: ['a'], failed: ['b'], durationMs: 80_000, results: 10, costUsd: 0.75, notDue: 2, ci, startedAt: '2026-03-09T05:17:00Z' });
+  });
+
+  it('counts each run’s alerts and lists the ones that failed, newest first: which question, which channel, why', () => {
+    const ci = 'https://github.com/acme/kb/actions/runs/43';
+    const runs = [
+      record('r1', '2026-03-02T05:17:00Z', { notifications: [{ query: 'a', channel: 'webhook', outcome: 'failed', error: 'webhook at hooks.example.com: answered HTTP 500' }] }),
+      record('s1', '2026-03-09T05:17:00Z', { shard: '1/2', ci, notifications: [{ query: 'a', channel: 'webhook', outcome: 'sent' }, { query: 'a', channel: 'github', outcome: 'failed', error: 'GitHub at api.github.com (acme/kb): opening the issue for a: GITHUB_TOKEN was refused (HTTP 401)' }] }),
+      record('s2', '2026-03-09T05:17:02Z', { shard: '2/2', ci, published: ['b'], notifications: [{ query: 'b', channel: 'email', outcome: 'sent' }] }),
+      record('quiet', '2026-03-16T05:17:00Z'),
+    ];
+    const status = shapeStatus({ runs, entries: [], queries: [query('a'), query('b')], lastSuccess: new Map(), now: new Date('2026-03-17T00:00:00Z') });
+    expect(status.recentRuns.map((r) => [r.run, r.alerts])).toEqual([
+      ['quiet', undefined],
+      ['s1', { sent: 2, failed: 1 }],
+      ['r1', { sent: 0, failed: 1 }],
+    ]);
+    expect(status.recentRuns.map(describeAlerts)).toEqual([undefined, '2 sent, 1 failed', '0 sent, 1 failed']);
+    expect(describeAlerts({ alerts: { sent: 3, failed: 0 } })).toBe('3 sent');
+    expect(status.alertFailures).toEqual([
+      { at: '2026-03-09T05:18:30.000Z', query: 'a', question: 'Question a?', channel: 'github', error: 'GitHub at api.github.com (acme/kb): opening the issue for a: GITHUB_TOKEN was refused (HTTP 401)' },
+      { at: '2026-03-02T05:18:30.000Z', query: 'a', question: 'Question a?', channel: 'webhook', error: 'webhook at hooks.example.com: answered HTTP 500' },
+    ]);
+    expect(['webhook', 'email', 'github', 'pager'].map(channelName)).toEqual(['webhook', 'e-mail', 'GitHub issue', 'pager']);
   });
 
   it('pieces a run together from its query lines when the log predates run lines (the old runs.jsonl format)', () => {
@@ -131,7 +154,7 @@ describe('loadStatus on a content folder', () => {
   afterEach(() => rm(content, { recursive: true, force: true }));
 
   it('reads well with no run log and no queries.yaml at all', async () => {
-    expect(await loadStatus(content, new Map(), new Date(), {})).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], due: [] });
+    expect(await loadStatus(content, new Map(), new Date(), {})).toEqual({ lastRun: undefined, recentRuns: [], months: [], failures: [], alertFailures: [], due: [] });
   });
 
   it("reads the repository's own run log (written before run lines existed) next to new runs' lines", async () => {

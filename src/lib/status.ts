@@ -24,6 +24,20 @@ export interface RunView {
   forced?: boolean;
   /** The CI run's page. */
   ci?: string;
+  /** Alerts of material change it sent and failed to send; undefined when it had none to send. */
+  alerts?: { sent: number; failed: number };
+}
+
+export interface AlertFailureView {
+  /** When the run that tried it finished. */
+  at: string;
+  query: string;
+  /** The configured question, when the query is still configured. */
+  question?: string;
+  /** `webhook`, `email`, `github`. */
+  channel: string;
+  /** Our own words (the host, never a secret), shown as text all the same. */
+  error: string;
 }
 
 export interface FailureView {
@@ -69,6 +83,8 @@ export interface Status {
   months: MonthView[];
   /** Newest first. */
   failures: FailureView[];
+  /** Alerts that could not be sent, newest first. */
+  alertFailures: AlertFailureView[];
   /** Soonest first; due-now questions lead. */
   due: DueView[];
   /** queries.yaml could not be read: the due list is empty and this says why. */
@@ -83,7 +99,7 @@ export interface StatusInput {
   lastSuccess: Map<string, Date>;
   now: Date;
   configProblem?: string;
-  limits?: { runs?: number; failures?: number };
+  limits?: { runs?: number; failures?: number; alertFailures?: number };
 }
 
 const newestFirst = <T>(list: T[], time: (item: T) => string) => [...list].sort((a, b) => Date.parse(time(b)) - Date.parse(time(a)));
@@ -123,8 +139,15 @@ export function shapeStatus(input: StatusInput): Status {
     })
     .sort((a, b) => (a.dueNow === b.dueNow ? 0 : a.dueNow ? -1 : 1) || (a.dueNow ? 0 : Date.parse(a.nextDue!) - Date.parse(b.nextDue!)) || order.get(a.id)! - order.get(b.id)!);
 
+  const alertFailures = newestFirst(
+    input.runs.flatMap((r) => (r.notifications ?? []).filter((n) => n.outcome === 'failed').map((n) => ({ r, n }))),
+    ({ r }) => r.finishedAt,
+  )
+    .slice(0, input.limits?.alertFailures ?? 20)
+    .map(({ r, n }): AlertFailureView => ({ at: r.finishedAt, query: n.query, question: question.get(n.query), channel: n.channel, error: n.error?.trim() || 'no reason was recorded' }));
+
   const recentRuns = runs.slice(0, input.limits?.runs ?? 10);
-  return { lastRun: recentRuns[0], recentRuns, months: monthViews(runs, input.now), failures, due, ...(input.configProblem ? { configProblem: input.configProblem } : {}) };
+  return { lastRun: recentRuns[0], recentRuns, months: monthViews(runs, input.now), failures, alertFailures, due, ...(input.configProblem ? { configProblem: input.configProblem } : {}) };
 }
 
 /**
@@ -203,6 +226,7 @@ function fromRecord(r: RunRecord): RunView {
     ...(r.shard ? { shards: 1 } : {}),
     ...(r.forced ? { forced: true } : {}),
     ...(r.ci ? { ci: r.ci } : {}),
+    ...(r.notifications?.length ? { alerts: { sent: r.notifications.filter((n) => n.outcome === 'sent').length, failed: r.notifications.filter((n) => n.outcome === 'failed').length } } : {}),
   };
 }
 
@@ -220,6 +244,7 @@ function mergeInto(group: RunView, shard: RunView) {
   group.outputTokens = add(group.outputTokens, shard.outputTokens);
   group.costUsd = add(group.costUsd, shard.costUsd);
   group.shards = (group.shards ?? 1) + 1;
+  if (shard.alerts) group.alerts = { sent: (group.alerts?.sent ?? 0) + shard.alerts.sent, failed: (group.alerts?.failed ?? 0) + shard.alerts.failed };
   group.outcome = group.failed.length ? 'failed' : group.published.length ? 'ok' : 'idle';
 }
 
@@ -265,6 +290,17 @@ export function formatCost(usd: number | undefined): string | undefined {
 /** `November 2026` for `2026-11`. */
 export function formatMonth(month: string): string {
   return new Date(`${month}-01T00:00:00Z`).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** A channel's name for people. */
+export function channelName(channel: string): string {
+  return ({ webhook: 'webhook', email: 'e-mail', github: 'GitHub issue' } as Record<string, string>)[channel] ?? channel;
+}
+
+/** `2 sent, 1 failed`; undefined for a run with no alert to send. */
+export function describeAlerts(run: Pick<RunView, 'alerts'>): string | undefined {
+  if (!run.alerts) return undefined;
+  return `${run.alerts.sent} sent${run.alerts.failed ? `, ${run.alerts.failed} failed` : ''}`;
 }
 
 /** What a run's outcome means, in words. */
