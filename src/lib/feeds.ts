@@ -1,5 +1,6 @@
 // Feed and index entries built from sessions: pure functions, so the RSS, JSON Feed and
 // sessions.json endpoints agree and can be unit-tested without Astro.
+import { getRssString } from '@astrojs/rss';
 import type { SessionMeta } from '#kb/store/catalog.ts';
 import type { Session } from '#core/session.ts';
 
@@ -86,6 +87,44 @@ export function jsonFeed(items: FeedItem[], o: JsonFeedOptions) {
       ...(i.categories.length ? { tags: i.categories } : {}),
     })),
   };
+}
+
+/** Stands in for the origin when none is configured, and is removed again afterwards. */
+const PLACEHOLDER = 'https://kb-site-not-configured.invalid';
+
+export interface RssOptions {
+  title: string;
+  description: string;
+  /** The site's origin (`KB_SITE`), when configured. */
+  site: URL | string | undefined;
+  /** The site's base path, e.g. `/` or `/kb/`. */
+  base: string;
+}
+
+/**
+ * An RSS 2.0 document of these items (@astrojs/rss: its XML builder escapes every text). Links
+ * are absolute when the site's origin is configured (KB_SITE); without it they are root-relative
+ * and a comment says so (RSS readers need an origin). Build the items with the same `site`.
+ */
+export async function rssXml(items: FeedItem[], o: RssOptions): Promise<string> {
+  const xml = await getRssString({
+    title: o.title,
+    description: o.description,
+    site: new URL(o.base, o.site ?? PLACEHOLDER).href,
+    trailingSlash: true,
+    items: items.map((i) => ({
+      title: i.title,
+      link: absolute(i.link, o.site ?? PLACEHOLDER),
+      pubDate: i.pubDate,
+      description: i.description,
+      categories: i.categories,
+      // Ids are session ids (letters, digits, "-" and "_", checked by the schema), with a fixed prefix at most.
+      customData: `<guid isPermaLink="false">${i.id.replace(/[^A-Za-z0-9_-]/g, '')}</guid>`,
+    })),
+    customData: '<language>en</language>',
+  });
+  if (o.site) return xml;
+  return xml.replaceAll(PLACEHOLDER, '').replace('?>', '?>\n<!-- KB_SITE is not set: links are root-relative. Set KB_SITE for a feed readers can follow. -->');
 }
 
 export interface SessionIndexSource {
