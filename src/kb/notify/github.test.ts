@@ -15,7 +15,7 @@ import { compareSessions } from '#core/ledger/index.ts';
 import type { Session } from '#core/session.ts';
 import { startGithub, type GithubFailure, type LoopbackGithub } from '#tests/support/github.ts';
 import { startLoopback, sendJson, type Loopback } from '#tests/support/loopback.ts';
-import { alertMessage, githubIssues, issueText, markdownInline, questionMarker } from './index.ts';
+import { alertMessage, githubIssues, issueText, markdownInline, notifyWarning, questionMarker } from './index.ts';
 
 const TOKEN = 'ghs_KBTEST-SECRET-github-8d7c6b5a4f';
 const REPO = 'acme/briefings';
@@ -268,6 +268,12 @@ describe('the GitHub channel alone', () => {
     const { body } = issueText('rare-earths', alertMessage(after, ledger, '/q/rare-earths/2026-03-09-aaaaaaaa/'));
     expect(body).toContain('The briefing is at `/q/rare-earths/2026-03-09-aaaaaaaa/` on the site');
     expect(body).not.toContain('](/q/');
+  });
+
+  it('kb run warns of a failed issue alert by the channel’s name', () => {
+    expect(notifyWarning({ query: 'cobalt', channel: 'github', outcome: 'failed', error: 'GitHub at api.github.com (acme/kb): listing the kb-alert issues: answered HTTP 502' })).toBe(
+      'warning: the GitHub issue alert for cobalt was not sent: GitHub at api.github.com (acme/kb): listing the kb-alert issues: answered HTTP 502. The briefing is published; the run log records the failure.',
+    );
   });
 
   it('refuses settings it cannot use, naming the variable and never the token', async () => {
