@@ -189,6 +189,25 @@ export const Previous = z.strictObject({
   newSources: count.optional(),
 });
 
+/**
+ * How the session was made, so that runs can be compared: the pipeline's version, a hash of each
+ * prompt it used, the analyst, and offline the corpus it searched. Two sessions with the same
+ * method differ only because their evidence did; with another method, "the method changed".
+ * The providers and model are in `providers`.
+ */
+export const Method = z.strictObject({
+  /** The pipeline's behaviour version (src/kb/pipeline/method.ts PIPELINE_VERSION), bumped when its behaviour changes on purpose. */
+  pipeline: z.number().int().positive(),
+  /** The package version that ran it (recorded, not compared: a release need not change the method). */
+  package: z.string().optional(),
+  /** Each prompt template the run used, by stage (`planner`, `follow-up`, `analyst`, `verify`): the first 12 hex digits of its sha256. None offline. */
+  prompts: z.record(z.string(), z.string().regex(/^[0-9a-f]{8,64}$/)),
+  /** The analyst that wrote the briefing: `extractive` (offline) or `model`. */
+  analyst: z.string().min(1),
+  /** Offline: the sha256 (first 16 hex digits) of the corpus files searched, over their sorted relative paths and contents. */
+  corpus: z.string().regex(/^[0-9a-f]{8,64}$/).optional(),
+});
+
 export const SessionStatus = z.enum(['complete', 'partial', 'failed']);
 
 /** 2 adds the answer, pages read with their passages, rounds, budgets and memory; all optional, so version 1 sessions stay valid. */
@@ -217,6 +236,8 @@ const sessionFields = {
   previous: Previous.optional(),
   /** What changed in the answer since `previous`: key figures and main claims, and whether it is material (src/core/ledger). */
   ledger: Ledger.optional(),
+  /** How the session was made (pipeline version, prompt hashes, analyst, corpus digest), so runs can be compared. */
+  method: Method.optional(),
 };
 
 /** A stored session: the frontmatter of one `content/briefings/<slug>/<date>-<id8>.mdx`. */
@@ -248,6 +269,7 @@ export type ReadRecord = z.infer<typeof ReadRecord>;
 export type KeyFigure = z.infer<typeof KeyFigure>;
 export type Answer = z.infer<typeof Answer>;
 export type Budget = z.infer<typeof Budget>;
+export type Method = z.infer<typeof Method>;
 export type SessionInput = z.infer<typeof SessionInput>;
 
 /** A session is partial when any step was cut off or failed, failed when nothing came back. */

@@ -21,18 +21,24 @@
 //     percentage points for figures in %), a main claim appears or is dropped, or a claim's
 //     figures move by the threshold. A figure that appears or disappears is listed but not
 //     material by itself: the claim that states it is.
+//   - The method (ledger version 2): whether the session was made as the previous one was (the
+//     pipeline version, prompt hashes, analyst, providers and model, the offline corpus; ./method.ts).
+//     When it changed, the first reason says so, and whether any source is new: a change that
+//     coincides with a method change may be the method's, not the world's. A previous session that
+//     records no method makes it unknown, not changed.
 import { numberResults, splitCitations } from '#core/citations.ts';
 import { splitClaims } from '#core/grounding/claims.ts';
 import { textBlocks } from '#core/markdown-text.ts';
 import { extractFigures, sameFigure, type Figure } from '#core/grounding/figures.ts';
 import type { KeyFigure, Session } from '#core/session.ts';
 import { clip, contentTerms, squash } from '#core/text-analysis.ts';
+import { compareMethods } from './method.ts';
 import { DEFAULT_THRESHOLD, type AlertThreshold, type Ledger, type LedgerClaim, type LedgerFigure, type LedgerValue } from './schema.ts';
 
 export { DEFAULT_THRESHOLD };
 
-/** 1: the first rules, as described above. */
-export const LEDGER_VERSION = 1;
+/** 1: the first rules; 2: the method comparison, as described above. */
+export const LEDGER_VERSION = 2;
 
 /** Label similarity (Jaccard of stemmed terms) at which two key figures are one series. */
 export const LABEL_MATCH = 0.5;
@@ -48,7 +54,7 @@ const CLAIM_CHARS = 280;
 const REASON_CHARS = 160;
 const MAX_REASONS = 60;
 
-type Side = Pick<Session, 'id' | 'summary' | 'answer' | 'steps'>;
+type Side = Pick<Session, 'id' | 'summary' | 'answer' | 'steps' | 'method' | 'providers'>;
 
 /** The ledger of `current` against `previous`, the question's earlier session. */
 export function compareSessions(previous: Side, current: Side, threshold: Partial<AlertThreshold> = {}): Ledger {
@@ -69,6 +75,9 @@ export function compareSessions(previous: Side, current: Side, threshold: Partia
   // With nothing to compare with, everything would read as new: that is no change to alert on.
   const comparable = !!previous.answer || beforeClaims.length > 0;
   const material = comparable && reasons.length > 0;
+  const method = compareMethods(previous, current);
+  // A material change made with another method says so first: the method changed, maybe not the world.
+  if (material && method.status === 'changed' && method.note) reasons.unshift(method.note);
   return {
     version: LEDGER_VERSION,
     previous: previous.id,
@@ -78,6 +87,7 @@ export function compareSessions(previous: Side, current: Side, threshold: Partia
     material,
     reasons: material ? reasons.slice(0, MAX_REASONS) : [],
     ...(note ? { note } : {}),
+    method,
   };
 }
 

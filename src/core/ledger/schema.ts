@@ -53,6 +53,21 @@ export const LedgerClaim = z.strictObject({
   material: z.boolean(),
 });
 
+/**
+ * Whether the session was made the same way as the previous one (their `method` and `providers`):
+ * a change that coincides with a method change may come from the method, not from new evidence.
+ */
+export const LedgerMethod = z.strictObject({
+  /** `changed`: the pipeline version, a prompt, the analyst, a provider or model, or the offline corpus differ; `unknown`: the previous session records no method (older sessions). */
+  status: z.enum(['same', 'changed', 'unknown']),
+  /** What differs, in words: "pipeline 1 → 2", "analyst prompt", "model gpt-4o-mini → gpt-4o", "corpus". */
+  changes: z.array(z.string()).max(40),
+  /** Sources (result urls) this session has that the previous one did not. */
+  newSources: z.number().int().nonnegative(),
+  /** For readers and alerts, when the method changed or is unknown: whether a change may come from the method rather than new evidence. */
+  note: z.string().optional(),
+});
+
 /** What changed in the answer since the question's previous session (computed by `kb run`). */
 export const Ledger = z.strictObject({
   /** The comparison's rules (src/core/ledger LEDGER_VERSION). */
@@ -69,6 +84,8 @@ export const Ledger = z.strictObject({
   reasons: z.array(z.string()).max(60),
   /** Why the comparison says little, e.g. the previous session had no answer to compare with. */
   note: z.string().optional(),
+  /** Whether the method changed since the previous session (ledger version 2). */
+  method: LedgerMethod.optional(),
 });
 
 export type AlertThreshold = z.infer<typeof AlertThreshold>;
@@ -79,3 +96,4 @@ export type LedgerValue = z.infer<typeof LedgerValue>;
 export type LedgerFigure = z.infer<typeof LedgerFigure>;
 export type LedgerClaim = z.infer<typeof LedgerClaim>;
 export type Ledger = z.infer<typeof Ledger>;
+export type LedgerMethod = z.infer<typeof LedgerMethod>;

@@ -10,6 +10,7 @@ import { checkCitations } from '#core/citations.ts';
 import { groundDraft } from './verify.ts';
 import { compareSessions } from '#core/ledger/index.ts';
 import type { Analyst, Planner } from './types.ts';
+import { methodOf } from './method.ts';
 
 export interface Stages {
   planner: Planner;
@@ -112,6 +113,8 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     status: deriveStatus(steps),
     providers: stages.providers,
     provenance: { format: 'pipeline' },
+    // How it was made: pipeline version, prompt hashes, analyst, corpus digest (./method.ts).
+    method: methodOf(query, stages),
     metrics: {
       durationMs: Math.round(performance.now() - started),
       ...(tokens ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, stages: byStage } : {}),
@@ -128,7 +131,8 @@ export async function runQuery(query: Query, stages: Stages, options: RunQueryOp
     budget: found.budget,
     ...(options.previous ? { previous: { id: options.previous.id, generatedAt: options.previous.generatedAt, newSources: sinceLast!.count } } : {}),
   };
-  // The ledger: what the answer's key figures and main claims did since the previous session, and whether it is material (alerts).
+  // The ledger: what the answer's key figures and main claims did since the previous session, whether
+  // it is material (alerts), and whether the method changed since (then a change may be the method's).
   if (options.previous) session.ledger = compareSessions(options.previous, session, query.alertThreshold);
   return session;
 }

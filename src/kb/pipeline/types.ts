@@ -9,8 +9,13 @@ export interface Plan {
   usage?: Usage;
 }
 
+/** A stage's prompt templates, hashed (method.ts promptHash), by the name the session's `method.prompts` gives them. */
+export type PromptHashes = Readonly<Record<string, string>>;
+
 export interface Planner {
   readonly name: string;
+  /** Its prompt templates' hashes (`planner`, `follow-up`); none for the offline rules. */
+  readonly prompts?: PromptHashes;
   plan(question: string, steps: number, signal?: AbortSignal): Promise<Plan>;
   /**
    * The next round's queries, from what the earlier rounds read: gaps in the answer and leads
@@ -59,5 +64,7 @@ export interface Analysis {
 
 export interface Analyst {
   readonly name: string;
+  /** Its prompt templates' hashes (`analyst`, `verify`); none for the offline extractive analyst. */
+  readonly prompts?: PromptHashes;
   analyse(question: string, steps: Step[], signal?: AbortSignal): Promise<Analysis>;
 }

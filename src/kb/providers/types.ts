@@ -21,6 +21,8 @@ export interface SearchProvider {
   readonly name: string;
   /** Needs no network: only pages it hands over with their text are read; nothing is fetched for it. */
   readonly offline?: boolean;
+  /** Offline: a digest of the documents it searches (the corpus files), recorded as the session's `method.corpus`. */
+  readonly digest?: string;
   /** Results normalised to the session's Result shape. An empty list is a valid answer. */
   search(query: string, options: SearchOptions): Promise<SearchHit[]>;
 }

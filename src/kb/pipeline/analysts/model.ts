@@ -11,6 +11,7 @@ import { checkCitations, numberResults } from '#core/citations.ts';
 import { completeJson } from '#kb/pipeline/parse-json.ts';
 import type { NumberedResult } from '#core/citations.ts';
 import type { Analysis, Analyst } from '#kb/pipeline/types.ts';
+import { promptHash } from '#kb/pipeline/method.ts';
 
 const SHAPE =
   '{"answer": "markdown", "figures": [{"label": "…", "value": 80, "unit": "%", "text": "about 80%", "asOf": "2024", "cite": 3}], "summary": "markdown", "analysis": "markdown"}';
@@ -58,11 +59,33 @@ export interface ModelAnalystOptions {
   countTokens?: (text: string) => number;
 }
 
+/** Placeholder evidence: one step with a result that has a snippet and one with passages, and an empty step. */
+const TEMPLATE_STEPS: Step[] = [
+  { id: '1', query: '{sub-query}', results: [{ title: '{title}', url: 'https://example.org/a', source: '{source}', publishedAt: '2000-01-01', snippet: '{snippet}' }] },
+  { id: '2', query: '{sub-query}', results: [{ title: '{title}', url: 'https://example.org/b', snippet: '{snippet}', passages: [{ text: '{passage}', where: '{where}' }] }] },
+  { id: '3', results: [], note: '{note}' },
+];
+
+let hashes: Record<string, string> | undefined;
+/**
+ * The hashes of the analyst's prompt templates, for `method.prompts`: each prompt filled with
+ * placeholders (and a trimmed variant), with its answer shape and JSON schema.
+ */
+export function analystPromptHashes(): Record<string, string> {
+  const text = (p: AnalystPrompt) => `${p.system}\n\n${p.user}`;
+  const shown: Shown = new Map([[2, { passages: [], snippet: false }]]);
+  return (hashes ??= {
+    analyst: promptHash(text(buildAnalystPrompt('{question}', TEMPLATE_STEPS)), text(buildAnalystPrompt('{question}', TEMPLATE_STEPS, undefined, shown)), SHAPE, ANALYSIS_SCHEMA),
+    verify: promptHash(text(buildRevisionPrompt('{question}', TEMPLATE_STEPS, { summary: '{summary}', analysis: '{analysis}' }, [{ id: 1, text: '{claim}', why: '{why}' }])), REVISION_SHAPE, REVISION_SCHEMA),
+  });
+}
+
 export function createModelAnalyst(llm: LlmProvider, options: ModelAnalystOptions = {}): Analyst & Reviser {
   const contextTokens = options.contextTokens ?? contextTokensFor(llm.model);
   const counter = async () => options.countTokens ?? (await o200kCounter());
   return {
     name: `model:${llm.name}`,
+    prompts: analystPromptHashes(),
     async analyse(question: string, steps: Step[], signal?: AbortSignal): Promise<Analysis> {
       const numbered = numberResults(steps);
       if (numbered.length === 0) {

@@ -4,6 +4,7 @@ import { completeJson } from '#kb/pipeline/parse-json.ts';
 import { clip } from '#core/text-analysis.ts';
 import type { FollowUp, FollowUpRequest, Plan, Planner } from '#kb/pipeline/types.ts';
 import { readTexts } from './follow-up.ts';
+import { promptHash } from '#kb/pipeline/method.ts';
 
 const SYSTEM = [
   'You are a research planner. You split a research question into web-search sub-queries.',
@@ -27,9 +28,26 @@ export const PLAN_SCHEMA: Record<string, unknown> = {
 /** Extra facets used only when the model gave fewer distinct sub-queries than asked for. */
 const PADDING = ['latest data and statistics', 'background and causes', 'policy and regulation', 'expert analysis', 'outlook and forecasts', 'criticism and risks'];
 
+/** The planner's user message. */
+const planUser = (question: string, n: number) => `Research question: ${question.trim()}\n\nWrite exactly ${n} sub-quer${n === 1 ? 'y' : 'ies'}. Answer with only this JSON: ${SHAPE}`;
+
+/** The follow-up planner's user message. */
+const followUpUser = (question: string, asked: string[], read: string[], count: number) =>
+  `Research question: ${question.trim()}\n\nAlready searched:\n${asked.map((q) => `- ${q}`).join('\n')}\n\nWhat the pages said (excerpts):\n${read.join('\n') || '(nothing)'}\n\nWrite at most ${count} follow-up sub-quer${count === 1 ? 'y' : 'ies'}, or none if the question is answered. Answer with only this JSON: ${FOLLOW_UP_SHAPE}`;
+
+let hashes: Record<string, string> | undefined;
+/** The hashes of the planner's prompt templates (system, user message with placeholders, JSON schema), for `method.prompts`. */
+export function plannerPromptHashes(): Record<string, string> {
+  return (hashes ??= {
+    planner: promptHash(SYSTEM, planUser('{question}', 2), planUser('{question}', 1), PLAN_SCHEMA),
+    'follow-up': promptHash(FOLLOW_UP_SYSTEM, followUpUser('{question}', ['{query}'], ['[1] {excerpt}'], 2), followUpUser('{question}', [], [], 1), FOLLOW_UP_SCHEMA),
+  });
+}
+
 export function createModelPlanner(llm: LlmProvider): Planner {
   return {
     name: `model:${llm.name}`,
+    prompts: plannerPromptHashes(),
     async plan(question: string, steps: number, signal?: AbortSignal): Promise<Plan> {
       const n = Math.max(1, Math.floor(steps));
       const { value, usage } = await completeJson(
@@ -39,7 +57,7 @@ export function createModelPlanner(llm: LlmProvider): Planner {
             { role: 'system', content: SYSTEM },
             {
               role: 'user',
-              content: `Research question: ${question.trim()}\n\nWrite exactly ${n} sub-quer${n === 1 ? 'y' : 'ies'}. Answer with only this JSON: ${SHAPE}`,
+              content: planUser(question, n),
             },
           ],
           json: { name: 'research_plan', schema: PLAN_SCHEMA },
@@ -61,7 +79,7 @@ export function createModelPlanner(llm: LlmProvider): Planner {
             { role: 'system', content: FOLLOW_UP_SYSTEM },
             {
               role: 'user',
-              content: `Research question: ${request.question.trim()}\n\nAlready searched:\n${asked.map((q) => `- ${q}`).join('\n')}\n\nWhat the pages said (excerpts):\n${read.join('\n') || '(nothing)'}\n\nWrite at most ${request.count} follow-up sub-quer${request.count === 1 ? 'y' : 'ies'}, or none if the question is answered. Answer with only this JSON: ${FOLLOW_UP_SHAPE}`,
+              content: followUpUser(request.question, asked as string[], read, request.count),
             },
           ],
           json: { name: 'follow_ups', schema: FOLLOW_UP_SCHEMA },

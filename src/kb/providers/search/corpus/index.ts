@@ -4,9 +4,10 @@
 // load.ts reads the documents, passages.ts cuts them (and stored results) into passages, search.ts answers.
 import path from 'node:path';
 import { listSessions } from '#kb/store/store.ts';
+import type { Session } from '#core/session.ts';
 import type { SearchHit, SearchOptions, SearchProvider } from '#kb/providers/types.ts';
 import type { CorpusDocument } from './document.ts';
-import { loadCorpus } from './load.ts';
+import { corpusDigest, loadCorpus } from './load.ts';
 import { documentPassages, sessionPassages, type Passage } from './passages.ts';
 import { passageSearch } from './search.ts';
 
@@ -15,21 +16,22 @@ export { SNIPPET_MAX } from './search.ts';
 export interface CorpusSearchOptions {
   /** The knowledge base folder: documents are read from `<contentDir>/corpus/`, stored sessions from `<contentDir>/briefings/`. */
   contentDir: string;
-  /** Include the results of stored sessions in the index (default true). */
-  includeSessions?: boolean;
+  /** Include the results of stored sessions in the index (default true); a function chooses which (`kb check` rebuilds the index a run saw). */
+  includeSessions?: boolean | ((session: Session) => boolean);
   /** Told about files that were skipped (unreadable, too large, bad frontmatter). Default: console.warn. */
   onWarning?: (message: string) => void;
 }
 
 export async function createCorpusSearch(options: CorpusSearchOptions): Promise<SearchProvider> {
   const warn = options.onWarning ?? ((message: string) => console.warn(`corpus search: ${message}`));
-  const documents = await loadCorpus(path.join(options.contentDir, 'corpus'), warn);
+  const read: Array<{ file: string; text: string }> = [];
+  const documents = await loadCorpus(path.join(options.contentDir, 'corpus'), warn, (file, text) => read.push({ file, text }));
   // Each document's whole text, returned with its result as the page to read: offline, reading
   // works as it does on the web, without a fetch.
   const pages = new Map(documents.map((doc) => [pageKey(doc.url, doc.title), documentText(doc)]));
   const found = [
     ...documents.flatMap(documentPassages),
-    ...((options.includeSessions ?? true) ? sessionPassages((await listSessions(options.contentDir)).map(({ session }) => session)) : []),
+    ...((options.includeSessions ?? true) ? sessionPassages(indexed((await listSessions(options.contentDir)).map(({ session }) => session), options.includeSessions)) : []),
   ];
   // Ids are the insertion order, which breaks score ties stably.
   const passages: Passage[] = found.map((passage, id) => ({ ...passage, id }));
@@ -38,6 +40,8 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
   return {
     name: 'corpus',
     offline: true,
+    // What the session's `method.corpus` records: the corpus files, not the stored sessions (they are evidence a run adds).
+    digest: corpusDigest(read),
     async search(query: string, searchOptions: SearchOptions): Promise<SearchHit[]> {
       searchOptions.signal?.throwIfAborted();
       const since = searchOptions.since;
@@ -50,6 +54,8 @@ export async function createCorpusSearch(options: CorpusSearchOptions): Promise<
     },
   };
 }
+
+const indexed = (sessions: Session[], choose: CorpusSearchOptions['includeSessions']) => (typeof choose === 'function' ? sessions.filter(choose) : sessions);
 
 const pageKey = (url: string | undefined, title: string) => (url ? `url:${url}` : `title:${title}`);
 

@@ -1,5 +1,6 @@
 // Loading the corpus: the document files under the corpus folder, read and parsed by format, in a fixed order.
 import matter from 'gray-matter';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { compareStrings, squash, wordCount } from '#core/text-analysis.ts';
@@ -13,7 +14,7 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const EXTENSIONS = new Set(['.md', '.markdown', '.txt', '.html', '.htm']);
 
 /** The corpus folder's documents (none when it does not exist); unreadable or oversized files are skipped with a warning. */
-export async function loadCorpus(dir: string, warn: (message: string) => void): Promise<CorpusDocument[]> {
+export async function loadCorpus(dir: string, warn: (message: string) => void, onRead?: (file: string, text: string) => void): Promise<CorpusDocument[]> {
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -39,13 +40,26 @@ export async function loadCorpus(dir: string, warn: (message: string) => void): 
         warn(`${file}: skipped, larger than ${MAX_FILE_BYTES} bytes`);
         continue;
       }
-      const doc = parseDocument(file, await readFile(full, 'utf8'));
+      const raw = await readFile(full, 'utf8');
+      onRead?.(file, raw);
+      const doc = parseDocument(file, raw);
       if (doc.blocks.some((b) => b.kind === 'text')) documents.push(doc);
     } catch (error) {
       warn(`${file}: skipped, ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
   }
   return documents;
+}
+
+/**
+ * The corpus's digest, as a session's `method.corpus` records it: the sha256 of the files read,
+ * by relative path in sorted order, each path and its content; first 16 hex digits. Any edit,
+ * addition or removal of a corpus file changes it; the order files were read in does not.
+ */
+export function corpusDigest(files: Iterable<{ file: string; text: string }>): string {
+  const hash = createHash('sha256');
+  for (const { file, text } of [...files].sort((a, b) => compareStrings(a.file, b.file))) hash.update(file).update('\u0000').update(text).update('\u0000');
+  return hash.digest('hex').slice(0, 16);
 }
 
 function parseDocument(file: string, raw: string): CorpusDocument {
