@@ -9,6 +9,9 @@ const USAGE = `Usage: kb <command> [options]
 
 Commands:
   run            run the due queries of queries.yaml through the research pipeline
+  check          run the offline example questions again as their newest sessions were run,
+                 writing nothing; report any answer or figure that changed, and why
+                 (the corpus, or the code); 1 on any drift
   import FILE…   import sessions: MICA report exports (.txt) and session JSON files
   build          build the site and its search index from the sessions that exist
   list           the questions, their last session, and when each is next due
@@ -22,11 +25,11 @@ Commands:
 Options:
   --content DIR  the knowledge base's content folder (default: content/)
   --out DIR      where kb build writes the site (default: dist/)
-  --query ID     kb run: run this query (repeatable), due or not
+  --query ID     kb run: run this query (repeatable), due or not; kb check: check only it
   --force        kb run: run every selected query, due or not
   --dry-run      kb run: show what would run and with which providers; call nothing
   --no-cache     kb run: do not reuse cached provider answers
-  --json         kb run: print a machine-readable summary at the end
+  --json         kb run, kb check: print a machine-readable summary at the end
   --shard I/N    kb run: run only shard I of N, a stable share of the queries by id
   --no-notify    kb run: send no alerts of material change (KB_NOTIFY_URL, SMTP_URL)
   --commit       kb summary: print the commit message (nothing when no query ran)
@@ -66,6 +69,9 @@ export async function main(argv: string[], print: Print = console.log, printErro
       case 'run':
         noExtraArgs('run', args);
         return await (await import('./commands/run.ts')).runCommand({ ...options, only: values.query, force: values.force, dryRun: values['dry-run'], cache: !values['no-cache'], json: values.json, shard: values.shard, notify: !values['no-notify'] }, print, printError);
+      case 'check':
+        noExtraArgs('check', args);
+        return await (await import('./commands/check.ts')).checkCommand({ ...options, only: values.query, json: values.json }, print);
       case 'doctor':
         noExtraArgs('doctor', args);
         return await (await import('./commands/doctor.ts')).doctorCommand(options, print);
