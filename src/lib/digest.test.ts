@@ -3,7 +3,7 @@ import { sessionMeta } from '#kb/store/catalog.ts';
 import { claimReason, figureReason, DEFAULT_THRESHOLD, LEDGER_VERSION } from '#core/ledger/index.ts';
 import type { Ledger, LedgerClaim, LedgerFigure } from '#core/ledger/schema.ts';
 import type { Session } from '#core/session.ts';
-import { digestFeedItems, digestSummary, digestWindow, weekDigest, windowText, type DigestBriefing } from './digest.ts';
+import { digestCounts, digestFeedItems, digestSummary, digestWindow, weekDigest, windowText, type DigestBriefing } from './digest.ts';
 import { jsonFeed } from './feeds.ts';
 
 const HOSTILE = '<script>alert(1)</script> & "quotes" \u0007bell';
@@ -70,6 +70,7 @@ describe('the digest window', () => {
     expect(d.window).toBeUndefined();
     expect(d.entries).toEqual([]);
     expect(digestSummary(d)).toBe('No briefings yet.');
+    expect(digestCounts(d)).toBe('No briefings yet.');
   });
 });
 
@@ -92,7 +93,7 @@ describe('the digest of a week', () => {
     expect(d.questions.some((q) => q.slug === 'cobalt')).toBe(false);
     expect(d.counts).toEqual({ briefings: 4, changed: 3, material: 2, first: 0, unchanged: 1, uncompared: 0 });
     expect(digestSummary(d)).toBe(
-      'From 2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: 3 briefings changed the answer (2 materially); 1 briefing found the same figures and claims (not listed).',
+      '2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: 3 briefings changed the answer (2 materially); 1 briefing found the same figures and claims (not listed).',
     );
   });
 
@@ -135,6 +136,15 @@ describe('the digest of a week', () => {
     expect(e!.headline).toBe(e!.lines[0]);
   });
 
+  it('tells a figure’s reason from a claim’s by the figure’s label when the ledger words it otherwise', () => {
+    const worded = { ...ledger('a1', [share(10, 20, true, 'Big move')]), reasons: ['Big move: about 10% → 20%', 'a new main claim'] };
+    const list = [session('a', 'a1', '2026-04-01T06:00:00Z'), session('a', 'a2', '2026-04-06T06:00:00Z', worded)].map(briefing);
+    const [e] = weekDigest(list).entries;
+    expect(e!.claims).toEqual(['a new main claim']);
+    expect(e!.claimCounts).toEqual({ new: 0, changed: 0, dropped: 0 });
+    expect(e!.lines).toEqual(['Big move: 10% (2023) [1] → 20% (2024) [2], +10 points', 'a new main claim']);
+  });
+
   it('lists a question’s first briefing as such, and counts, without listing, a briefing with no ledger or one that could not compare', () => {
     const list = [
       session('new', 'n1', '2026-04-05T06:00:00Z'),
@@ -147,7 +157,7 @@ describe('the digest of a week', () => {
     expect(d.questions[0]!.isNew).toBe(true);
     expect(d.counts).toEqual({ briefings: 3, changed: 0, material: 0, first: 1, unchanged: 0, uncompared: 2 });
     expect(digestSummary(d)).toBe(
-      'From 2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: 1 question had its first briefing; 2 briefings had no comparison with the one before (not listed).',
+      '2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: 1 question had its first briefing; 2 briefings had no comparison with the one before (not listed).',
     );
   });
 
@@ -155,7 +165,8 @@ describe('the digest of a week', () => {
     const list = [session('a', 'a1', '2026-03-01T06:00:00Z'), session('a', 'a2', '2026-04-06T06:00:00Z', ledger('a1', [unchanged()], [reworded]))].map(briefing);
     const d = weekDigest(list);
     expect(d.entries).toEqual([]);
-    expect(digestSummary(d)).toBe('No answer changed from 2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: 1 briefing ran, all with the same figures and claims as before.');
+    expect(digestSummary(d)).toBe('2026-03-31 to 2026-04-06 (UTC), the 7 days up to the newest briefing: no answer changed; 1 briefing ran, all with the same figures and claims as before.');
+    expect(digestCounts(d)).toBe('No answer changed; 1 briefing ran, all with the same figures and claims as before.');
     expect(digestFeedItems(d, undefined)).toEqual([]);
   });
 

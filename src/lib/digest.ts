@@ -182,8 +182,11 @@ function entryOf(b: DigestBriefing, kind: DigestEntry['kind'], previous: DigestB
   const ledgerFigures = (changes?.figures ?? []).filter((f) => f.status !== 'unchanged');
   const figures = ledgerFigures.map((f) => digestFigure(f, b, previous));
   const ordered = [...figures.filter((f) => f.material), ...figures.filter((f) => !f.material)];
+  // The reasons are the material figures' and claims' words; a figure's is listed with the figure.
+  // Matched by the figure's label too, for a ledger worded otherwise (older, or written by hand).
   const figureWords = new Set(figures.map((f) => f.text));
-  const claims = (changes?.reasons ?? []).filter((r) => !figureWords.has(r));
+  const isFigures = (r: string) => figureWords.has(r) || figures.some((f) => f.material && r.startsWith(`${f.label}:`));
+  const claims = (changes?.reasons ?? []).filter((r) => !isFigures(r));
   const count = (prefix: string) => claims.filter((c) => c.startsWith(prefix)).length;
   const lines =
     kind === 'first'
@@ -264,13 +267,12 @@ export function weekDigest(briefings: readonly DigestBriefing[], window = digest
   return { window, questions: [...groups.values()], entries, counts };
 }
 
-/** A line of the page and the feeds' description: what the window holds, in words. */
-export function digestSummary(d: Digest): string {
+/** What the window holds, in words, without its dates: "2 briefings changed the answer (1 materially); …". */
+export function digestCounts(d: Digest): string {
   if (!d.window) return 'No briefings yet.';
-  const w = `${windowText(d.window)} (UTC)`;
   const { briefings, changed, material, first, unchanged, uncompared } = d.counts;
   if (!d.entries.length) {
-    return `No answer changed from ${w}, the ${d.window.days} days up to the newest briefing: ${plural(briefings, 'briefing')} ran${unchanged ? `, ${unchanged === briefings ? 'all' : unchanged} with the same figures and claims as before` : ''}${uncompared ? `, ${uncompared} with nothing to compare with` : ''}.`;
+    return `No answer changed; ${plural(briefings, 'briefing')} ran${unchanged ? `, ${unchanged === briefings ? 'all' : unchanged} with the same figures and claims as before` : ''}${uncompared ? `, ${uncompared} with nothing to compare with` : ''}.`;
   }
   const parts = [
     changed ? `${plural(changed, 'briefing')} changed the answer${material ? ` (${material} materially)` : ''}` : '',
@@ -278,7 +280,14 @@ export function digestSummary(d: Digest): string {
     unchanged ? `${plural(unchanged, 'briefing')} found the same figures and claims (not listed)` : '',
     uncompared ? `${plural(uncompared, 'briefing')} had no comparison with the one before (not listed)` : '',
   ].filter(Boolean);
-  return `From ${w}, the ${d.window.days} days up to the newest briefing: ${parts.join('; ')}.`;
+  return `${parts.join('; ')}.`;
+}
+
+/** The feeds' description: the window's dates and what it holds. */
+export function digestSummary(d: Digest): string {
+  if (!d.window) return 'No briefings yet.';
+  const counts = digestCounts(d);
+  return `${windowText(d.window)} (UTC), the ${d.window.days} days up to the newest briefing: ${counts.charAt(0).toLowerCase()}${counts.slice(1)}`;
 }
 
 function plural(n: number, one: string) {
