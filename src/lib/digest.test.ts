@@ -145,6 +145,22 @@ describe('the digest of a week', () => {
     expect(e!.lines).toEqual(['Big move: 10% (2023) [1] → 20% (2024) [2], +10 points', 'a new main claim']);
   });
 
+  it('says first, apart from the claims, that a material change was made another way than the briefing before', () => {
+    const note = 'The method changed since the previous session (model a → b) and no source is new: what changed comes from the method, not from new evidence.';
+    const base = ledger('a1', [share(10, 20, true, 'Big move')], [newClaim('One [1].')]);
+    const withMethod: Ledger = { ...base, version: 2, reasons: [note, ...base.reasons], method: { status: 'changed', changes: ['model a → b'], newSources: 0, note } };
+    const list = [session('a', 'a1', '2026-04-01T06:00:00Z'), session('a', 'a2', '2026-04-06T06:00:00Z', withMethod)].map(briefing);
+    const d = weekDigest(list);
+    const [e] = d.entries;
+    expect(e!.method).toBe(note);
+    expect(e!.claims).toEqual(['New claim: “One [1].”']);
+    expect(e!.headline).toBe('Big move: 10% (2023) [1] → 20% (2024) [2], +10 points');
+    expect(digestFeedItems(d, undefined)[0]!.description.split('\n').slice(0, 2)).toEqual(['Since the briefing of 2026-04-01, materially:', note]);
+    // "Unknown" (the previous session records no method) is not news.
+    const unknown: Ledger = { ...base, version: 2, method: { status: 'unknown', changes: [], newSources: 0, note: 'The previous session does not record how it was made, so whether the method changed is unknown.' } };
+    expect(weekDigest([list[0]!, briefing(session('a', 'a2', '2026-04-06T06:00:00Z', unknown))]).entries[0]!.method).toBeUndefined();
+  });
+
   it('lists a question’s first briefing as such, and counts, without listing, a briefing with no ledger or one that could not compare', () => {
     const list = [
       session('new', 'n1', '2026-04-05T06:00:00Z'),

@@ -92,6 +92,8 @@ export interface DigestEntry {
   claims: string[];
   claimCounts: { new: number; changed: number; dropped: number };
   note?: string;
+  /** The method changed since the briefing compared with, in the ledger's words: a change may be the method's, not new evidence. */
+  method?: string;
   /** Every change in words, material first: the feed item's text. */
   lines: string[];
   /** The first of them (or "First briefing on this question"): the feed item's title after the question. */
@@ -186,7 +188,9 @@ function entryOf(b: DigestBriefing, kind: DigestEntry['kind'], previous: DigestB
   // Matched by the figure's label too, for a ledger worded otherwise (older, or written by hand).
   const figureWords = new Set(figures.map((f) => f.text));
   const isFigures = (r: string) => figureWords.has(r) || figures.some((f) => f.material && r.startsWith(`${f.label}:`));
-  const claims = (changes?.reasons ?? []).filter((r) => !isFigures(r));
+  // A material change made another way than the previous session's: the ledger's first reason says so (ledger version 2).
+  const method = changes?.method?.status === 'changed' ? changes.method.note : undefined;
+  const claims = (changes?.reasons ?? []).filter((r) => !isFigures(r) && r !== changes?.method?.note);
   const count = (prefix: string) => claims.filter((c) => c.startsWith(prefix)).length;
   const lines =
     kind === 'first'
@@ -211,6 +215,7 @@ function entryOf(b: DigestBriefing, kind: DigestEntry['kind'], previous: DigestB
     claims,
     claimCounts: { new: count(CLAIM_PREFIX.new), changed: count(CLAIM_PREFIX.changed), dropped: count(CLAIM_PREFIX.dropped) },
     ...(note ? { note } : {}),
+    ...(method ? { method } : {}),
     lines,
     headline,
   };
@@ -305,7 +310,12 @@ export function digestFeedItems(d: Digest, site: URL | string | undefined): Feed
     const body =
       e.kind === 'first'
         ? ['The first briefing on this question.']
-        : [e.previous ? `Since the briefing of ${e.previous.date}${e.material ? ', materially' : ''}:` : `Since the briefing before${e.material ? ', materially' : ''}:`, ...e.lines.map((l) => `- ${l}`), ...(e.note ? [e.note] : [])];
+        : [
+            e.previous ? `Since the briefing of ${e.previous.date}${e.material ? ', materially' : ''}:` : `Since the briefing before${e.material ? ', materially' : ''}:`,
+            ...(e.method ? [e.method] : []),
+            ...e.lines.map((l) => `- ${l}`),
+            ...(e.note ? [e.note] : []),
+          ];
     return {
       id: `changes-${e.id}`,
       title: plainText(`${e.query} — ${clip(e.headline, HEADLINE_CHARS)}${more}`),

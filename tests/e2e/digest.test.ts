@@ -34,7 +34,8 @@ const QUESTIONS = {
 type Figure = { status: 'new' | 'changed' | 'unchanged' | 'dropped'; label: string; unit: string; before?: object; after?: object; delta?: number; relative?: number; material: boolean };
 type Claim = { status: 'new' | 'changed' | 'unchanged' | 'dropped'; text: string; before?: { text: string }; material: boolean };
 
-function session(q: 1 | 2 | 3, n: number, day: string, ledger?: { figures: Figure[]; claims: Claim[]; reasons: string[] }, previousDay?: string) {
+type Method = { status: 'same' | 'changed' | 'unknown'; changes: string[]; newSources: number; note?: string };
+function session(q: 1 | 2 | 3, n: number, day: string, ledger?: { figures: Figure[]; claims: Claim[]; reasons: string[]; method?: Method }, previousDay?: string) {
   const { slug, query } = QUESTIONS[q];
   return {
     schemaVersion: 2,
@@ -52,6 +53,7 @@ function session(q: 1 | 2 | 3, n: number, day: string, ledger?: { figures: Figur
   };
 }
 
+const METHOD_NOTE = 'The method changed since the previous session (model a → b), and 2 sources are new: a change may come from either.';
 const galliumMove: Figure = { status: 'changed', label: 'Share of EU gallium imports from China', unit: '%', before: { value: 71, asOf: '2023', cite: 1 }, after: { value: 80, text: 'about 80%', asOf: '2024', cite: 2 }, delta: 9, relative: 9 / 71, material: true };
 const cobaltSmall: Figure = { status: 'changed', label: `DRC cobalt output ${HOSTILE}`, unit: 'kt', before: { value: 170, cite: 1 }, after: { value: 172, cite: 1 }, delta: 2, relative: 2 / 170, material: false };
 const cobaltBig: Figure = { status: 'changed', label: `DRC cobalt output ${HOSTILE}`, unit: 'kt', before: { value: 130, cite: 1 }, after: { value: 170, cite: 1 }, delta: 40, relative: 40 / 130, material: true };
@@ -62,7 +64,8 @@ const SESSIONS = [
   session(1, 2, '2026-04-01', {
     figures: [galliumMove, same('Recycled gallium', 't', 12)],
     claims: [{ status: 'new', text: 'A second refinery restarted in 2025 [2].', material: true }],
-    reasons: ['Share of EU gallium imports from China: 71% (2023) [1] → 80% (2024) [2], +9 points', 'New claim: “A second refinery restarted in 2025 [2].”'],
+    reasons: [METHOD_NOTE, 'Share of EU gallium imports from China: 71% (2023) [1] → 80% (2024) [2], +9 points', 'New claim: “A second refinery restarted in 2025 [2].”'],
+    method: { status: 'changed', changes: ['model a → b'], newSources: 2, note: METHOD_NOTE },
   }, '2026-03-02'),
   session(2, 1, '2026-03-09'),
   session(2, 2, '2026-04-06', {
@@ -158,6 +161,7 @@ describe.skipIf(!hasChromium)('the digest page and its feeds, in the browser', (
       'Share of EU gallium imports from China: 71% (2023) [1] on 2026-03-02 → about 80% (2024) [2] on 2026-04-01, +9 pointsmaterial',
     ]);
     expect(await gallium.locator('.digest-figure a.digest-cite').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([`${page$(1, 1)}#kb-source-1`, `${page$(1, 2)}#kb-source-2`]);
+    expect(squash(await gallium.locator('.digest-method').textContent())).toBe(METHOD_NOTE);
     expect(squash(await gallium.locator('.digest-claims-count').textContent())).toBe('Main claims: 1 new claim');
     expect((await gallium.locator('.digest-claims li').allTextContents()).map(squash)).toEqual(['New claim: “A second refinery restarted in 2025 [2].”']);
 
@@ -203,7 +207,7 @@ describe.skipIf(!hasChromium)('the digest page and its feeds, in the browser', (
     expect(items.map((i: { link: string }) => i.link)).toEqual([page$(3, 3), page$(1, 2)]);
     expect(items[0].title).toBe(`${QUESTIONS[3].query} — DRC cobalt output ${HOSTILE}: 170 kt [1] → 172 kt [1], +1.2%`);
     expect(items[1].title).toBe(`${QUESTIONS[1].query} — Share of EU gallium imports from China: 71% (2023) [1] → 80% (2024) [2], +9 points (and 1 more)`);
-    expect(items[1].description).toContain('Since the briefing of 2026-03-02, materially:');
+    expect(items[1].description).toContain(`Since the briefing of 2026-03-02, materially:\n${METHOD_NOTE}\n- Share of EU gallium imports`);
     expect(Date.parse(items[0].pubDate)).toBe(Date.parse('2026-04-03T06:00:00Z'));
   });
 
