@@ -61,7 +61,7 @@ const cases: Case[] = [
     file: '2026-11-27-aaaaaaa4.mdx',
     text: () => good.replace(/^query: /m, 'layout: post\nquery: '),
     expected: (f) => [
-      `${f}:3: layout: "layout" is not allowed here (unknown field). Remove that line. Allowed here: id, query, querySlug, title, generatedAt, summary, analysis, tags, steps, status, providers, provenance, metrics, grounding, schemaVersion, answer, budget, previous, ledger. ${FIX}`,
+      `${f}:3: layout: "layout" is not allowed here (unknown field). Remove that line. Allowed here: id, query, querySlug, title, generatedAt, summary, analysis, tags, steps, status, providers, provenance, metrics, grounding, schemaVersion, answer, budget, previous, ledger, method. ${FIX}`,
     ],
   },
   {
