@@ -164,11 +164,11 @@ describe('loadStatus on a content folder', () => {
     expect(before.lastRun!.published).toHaveLength(6);
     expect(before.due.every((d) => !d.dueNow)).toBe(true);
 
-    const now = new Date('2026-12-05T05:17:00Z'); // the weekly ones are due, the fortnightly ones not
+    const now = new Date('2026-12-12T05:17:00Z'); // a week after the newest example run (2026-12-04): the weekly ones are due, the fortnightly ones not
     await runDue({ contentDir: content, env: {}, now: () => now });
     const after = await loadStatus(content, await lastSuccesses(content), now, {});
     expect(after.lastRun).toMatchObject({ outcome: 'ok', notDue: 2, published: ['us-china-rare-earths', 'gallium-germanium-export-controls', 'lithium-refining-outside-china', 'graphite-anode-dependence'] });
-    expect(after.recentRuns).toHaveLength(2);
+    expect(after.recentRuns).toHaveLength(3); // the old-format run, the example's forced run of 2026-12-04, this one
     expect(after.due.map((d) => d.id).slice(0, 2).sort()).toEqual(['drc-cobalt-concentration', 'indonesia-nickel']);
   });
 

@@ -1,7 +1,7 @@
 // The status page in a browser: the last run, each run's cost and each month's, a failure's reason
 // shown as text (never markup), each question's next due time, accessible in light and dark; and a
 // site with no run log.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,12 +33,15 @@ describe.skipIf(!hasChromium)('the status page', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kb-status-'));
     content = path.join(dir, 'content');
     await copyExampleContent(content);
-    // A scheduled run that failed one question, after the example's old-format log lines.
+    // The example's old-format run alone: the failed run below is the last one.
+    const log = path.join(content, 'runs.jsonl');
+    await writeFile(log, (await readFile(log, 'utf8')).split('\n').filter((l) => l.includes('"run":"10981ab4-252d-4bd0-a698-272aa6da1046"')).map((l) => `${l}\n`).join(''));
+    // A scheduled run that failed one question, after the example's old-format log lines and its newest sessions (2026-12-04 12:50).
     const run = 'b7e0c3f2-0000-4000-8000-000000000001';
-    const at = '2026-11-27T14:05:03.000Z';
+    const at = '2026-12-04T14:05:03.000Z';
     await appendRunLog(content, { run, at, query: 'indonesia-nickel', outcome: 'failed', error: HOSTILE, durationMs: 2400 });
     await appendRunRecord(content, {
-      kind: 'run', run, startedAt: '2026-11-27T14:05:00.000Z', finishedAt: '2026-11-27T14:06:12.000Z', outcome: 'failed', durationMs: 72_000,
+      kind: 'run', run, startedAt: '2026-12-04T14:05:00.000Z', finishedAt: '2026-12-04T14:06:12.000Z', outcome: 'failed', durationMs: 72_000,
       published: [], failed: ['indonesia-nickel'], notDue: 5, inputTokens: 1234, outputTokens: 56, costUsd: 0.0042, forced: true, ci: CI,
     });
     // The same knowledge base before any run was logged.
@@ -82,7 +85,7 @@ describe.skipIf(!hasChromium)('the status page', () => {
     const page = await open(site.url);
     const last = page.locator('[data-status="last-run"]');
     const text = (await last.innerText()).replace(/\s+/g, ' ');
-    expect(text).toContain('When 2026-11-27 14:05 UTC');
+    expect(text).toContain('When 2026-12-04 14:05 UTC');
     expect(await last.locator('[data-outcome]').getAttribute('data-outcome')).toBe('failed');
     expect(text).toContain('Failed: 1 of 1 query (forced)');
     expect(text).toContain('Duration 1 min 12 s');
@@ -104,8 +107,8 @@ describe.skipIf(!hasChromium)('the status page', () => {
     expect(recent[0]).toMatch(/1 min 12 s \$0\.0042$/);
     // The example's old-format run logged no tokens, so it has no cost.
     expect(recent[1]).toMatch(/ —$/);
-    const november = (await page.locator('[data-status="months"] tr[data-month="2026-11"]').innerText()).replace(/\s+/g, ' ').trim();
-    expect(november).toMatch(/^November 2026(?: \(this month\))? 2 1,234 in \/ 56 out \$0\.0042$/);
+    const december = (await page.locator('[data-status="months"] tr[data-month="2026-12"]').innerText()).replace(/\s+/g, ' ').trim();
+    expect(december).toMatch(/^December 2026(?: \(this month\))? 1 1,234 in \/ 56 out \$0\.0042$/);
     // The build's own month always leads.
     const thisMonth = new Date().toISOString().slice(0, 7);
     expect(await page.locator('[data-status="months"] tbody tr').first().getAttribute('data-month')).toBe(thisMonth);

@@ -49,8 +49,9 @@ describe('two scheduled runs a week apart', () => {
   });
   afterAll(() => rm(content, { recursive: true, force: true }));
 
-  const FIRST = new Date('2026-12-12T05:17:00Z'); // a Saturday, as the daily cron fires
-  const SECOND = new Date('2026-12-19T05:17:00Z'); // the same cron a week later
+  // After the fortnightly questions' newest example sessions (2026-12-04) came due.
+  const FIRST = new Date('2026-12-19T05:17:00Z'); // a Saturday, as the daily cron fires
+  const SECOND = new Date('2026-12-26T05:17:00Z'); // the same cron a week later
   const WEEKLY = ['gallium-germanium-export-controls', 'graphite-anode-dependence', 'lithium-refining-outside-china', 'us-china-rare-earths'];
   const EVERY = [...WEEKLY, 'cobalt-monthly', 'drc-cobalt-concentration', 'indonesia-nickel', 'lithium-prices-monday'].sort();
 
@@ -65,16 +66,16 @@ describe('two scheduled runs a week apart', () => {
     // Came due: the weekly questions (a week after the first run, to the minute) and the Monday cron.
     expect(published(second)).toEqual([...WEEKLY, 'lithium-prices-monday'].sort());
     expect(second.outcomes.filter((o) => o.outcome === 'not-due').map((o) => [o.id, o.nextDue])).toEqual([
-      ['drc-cobalt-concentration', '2026-12-26T05:17:00.000Z'],
-      ['indonesia-nickel', '2026-12-26T05:17:00.000Z'],
-      ['cobalt-monthly', '2027-01-11T05:17:00.000Z'],
+      ['drc-cobalt-concentration', '2027-01-02T05:17:00.000Z'],
+      ['indonesia-nickel', '2027-01-02T05:17:00.000Z'],
+      ['cobalt-monthly', '2027-01-18T05:17:00.000Z'],
     ]);
     expect(second.outcomes.some((o) => o.outcome === 'failed')).toBe(false);
 
     const afterSecond = await snapshot(content);
     const added = [...afterSecond.keys()].filter((f) => !afterFirst.has(f)).sort();
     expect(added.map((f) => f.split(path.sep).slice(0, 2).join('/'))).toEqual([...WEEKLY, 'lithium-prices-monday'].sort().map((id) => `briefings/${id}`));
-    for (const file of added) expect(path.basename(file)).toMatch(/^2026-12-19-[0-9a-f]{8}\.mdx$/);
+    for (const file of added) expect(path.basename(file)).toMatch(/^2026-12-26-[0-9a-f]{8}\.mdx$/);
 
     // Every file the first run left (and every file from before it) is untouched: same bytes,
     // same modification time, same inode (not rewritten, not replaced). The run log only grew.

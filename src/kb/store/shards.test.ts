@@ -75,8 +75,8 @@ describe('a sharded run merged back', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  // Two weeks after the example sessions: every query is due.
-  const now = () => new Date('2026-12-14T05:17:00Z');
+  // Two weeks after the newest example sessions (2026-12-04): every query is due.
+  const now = () => new Date('2026-12-19T05:17:00Z');
   const SHARDS = 3;
 
   /** What a shard job uploads: the files its run added (as `git ls-files --others` lists them) and the log. */
@@ -147,7 +147,7 @@ describe('a sharded run merged back', () => {
     const { runs, entries } = await readRunHistory(base);
     const ranShards = perShard.flatMap((ids, i) => (ids.length ? [`${i + 1}/${SHARDS}`] : []));
     expect(ranShards.length).toBeGreaterThan(1);
-    expect(runs.map((r) => r.shard).sort()).toEqual(ranShards);
+    expect(runs.filter((r) => r.startedAt === now().toISOString()).map((r) => r.shard).sort()).toEqual(ranShards);
     expect(entries.filter((e) => e.at === now().toISOString()).map((e) => e.query).sort()).toEqual(expected);
     expect((await verifyContent(base, {})).errors).toEqual([]);
 
@@ -199,7 +199,7 @@ describe('a sharded run merged back', () => {
     await runDue({ contentDir: a, env: {}, now, only: ['indonesia-nickel'] });
     const out: string[] = [];
     expect(await main(['merge', '--content', base, a], (l) => out.push(l))).toBe(0);
-    expect(out[0]).toMatch(/^added .*briefings\/indonesia-nickel\/2026-12-14-[0-9a-f]{8}\.mdx$/);
+    expect(out[0]).toMatch(/^added .*briefings\/indonesia-nickel\/2026-12-19-[0-9a-f]{8}\.mdx$/);
     // The shard here is a whole checkout, so every earlier session is "already present".
     expect(out[1]).toMatch(/^merged 1 shard: 1 new session, \d+ already present, 2 run-log lines$/);
   });
