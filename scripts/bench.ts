@@ -10,8 +10,13 @@
 //              in it: the share of facts that reach the briefing, pages read per second, peak
 //              memory (scripts/bench/reading.ts).
 //
+//   ledger     the ledger's cost: compareSessions on realistic sessions (answers, 8 key figures,
+//              ~40 claims a side) per session and for --ledger-sessions of them, and the catalog's
+//              sessionMeta with and without a stored ledger (scripts/bench/ledger.ts).
+//
 // Options:
-//   --only pipeline|reading|build   run one benchmark (default: all three)
+//   --only pipeline|reading|build|ledger   run one benchmark (default: all four)
+//   --ledger-sessions N (10000)                                                   ledger
 //   --queries N (100) --latency MS (200) --concurrency C (8) --steps S (4)     pipeline
 //   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
 //   --reading-read N (3) --reading-passages N (3)   reading, what-if: pages opened per step, and
@@ -28,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { buildBaseline, buildProjectCold, buildProjectIncremental, type BuildFigures } from './bench/build.ts';
 import { printPipeline, runPipelineBench, type PipelineFigures } from './bench/pipeline.ts';
 import { printReading, runReadingBench } from './bench/reading.ts';
+import { printLedger, runLedgerBench } from './bench/ledger.ts';
 import { CommandError } from './bench/proc.ts';
 import { chromiumMissing, hasChromium, measureSearch, withBrowser, type SearchFigures } from './bench/search.ts';
 import { questionCount, syntheticContent, type SyntheticOptions } from './bench/synthetic.ts';
@@ -59,6 +65,7 @@ try {
     'reading-passages': { type: 'string' },
     keep: { type: 'string' },
     json: { type: 'string' },
+    'ledger-sessions': { type: 'string', default: '10000' },
   },
   });
 } catch (error) {
@@ -72,11 +79,12 @@ function count(name: string, value: string | undefined, min = 1): number | undef
   if (!Number.isInteger(n) || n < min) usage(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
   return n;
 }
-const PARTS = ['pipeline', 'reading', 'build'];
+const PARTS = ['pipeline', 'reading', 'build', 'ledger'];
 if (values.only && !PARTS.includes(values.only)) usage(`--only must be one of ${PARTS.map((p) => `"${p}"`).join(', ')}, got "${values.only}"`);
 const runPipeline = !values.only || values.only === 'pipeline';
 const runReading = !values.only || values.only === 'reading';
 const runBuild = !values.only || values.only === 'build';
+const runLedger = !values.only || values.only === 'ledger';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -106,6 +114,13 @@ if (runReading) {
     json.reading = { error: (error as Error).message };
     process.exitCode = 1;
   }
+}
+
+if (runLedger) {
+  log('ledger benchmark…');
+  const ledger = runLedgerBench(count('ledger-sessions', values['ledger-sessions'])!, count('seed', values.seed, 0)!, log);
+  printLedger(ledger);
+  json.ledger = ledger;
 }
 
 interface Row {

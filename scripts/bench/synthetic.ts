@@ -260,6 +260,14 @@ export function sessionFor(options: SyntheticOptions, i: number): Session {
   return parsed.data;
 }
 
+/** `n` cited sentences on session `i`'s question, as its findings read (the ledger benchmark's claims). */
+export function findingsFor(options: SyntheticOptions, i: number, n: number, stream = 'findings'): string[] {
+  const question = questionFor(options.seed, i % questionCount(options));
+  const r = rngFor(options.seed, stream, i);
+  const c: Ctx = { r, material: question.material, country: question.country, theme: question.theme, cite: () => `[${r.int(1, STEPS * RESULTS)}]` };
+  return Array.from({ length: n }, () => sentence(c));
+}
+
 export function queriesYaml(options: SyntheticOptions): string {
   const lines = ['# Synthetic questions for npm run bench.', 'defaults:', '  schedule: 7d', '  steps: 5', '  maxResults: 6', '  search: tavily', '  llm: openai', '  model: gpt-4o-mini', 'queries:'];
   for (let q = 0; q < questionCount(options); q++) {
