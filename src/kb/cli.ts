@@ -31,7 +31,7 @@ Options:
   --no-cache     kb run: do not reuse cached provider answers
   --json         kb run, kb check: print a machine-readable summary at the end
   --shard I/N    kb run: run only shard I of N, a stable share of the queries by id
-  --no-notify    kb run: send no alerts of material change (KB_NOTIFY_URL, SMTP_URL)
+  --no-notify    kb run: send no alerts of material change (KB_NOTIFY_URL, SMTP_URL, KB_NOTIFY_GITHUB)
   --commit       kb summary: print the commit message (nothing when no query ran)
   --verbose      show full errors and the Astro build log
   --help         show this help`;
