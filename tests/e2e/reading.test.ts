@@ -236,6 +236,8 @@ describe.skipIf(!hasChromium)('a briefing from research that reads pages, in the
     expect(items).toContain('New: A second refinery in Germany restarted in 2025 [2].');
     expect(items.some((i) => i.includes('China still refines'))).toBe(false); // unchanged claims are not news
     expect(await box.locator('li.material').count()).toBe(2);
+    // The run was made another way than the one before: said first, before any change.
+    expect(squash(await box.locator('h2 + p').textContent())).toBe('The method changed since the previous session (pipeline 1 → 2, analyst prompt) and 5 sources are new: a change may come from either.');
     expect(await page.evaluate(() => (window as unknown as { __ledgerRan?: number }).__ledgerRan)).toBeUndefined();
     expect(await page.locator('.toc li a[href="#kb-changed"]').count()).toBe(1);
   });

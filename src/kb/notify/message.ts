@@ -23,6 +23,8 @@ export interface AlertPayload {
   generatedAt: string;
   /** Each material change, in words. */
   reasons: string[];
+  /** `changed` when the run was made another way than the previous one (pipeline, prompt, model, corpus): what differs, in words. */
+  method?: { status: 'same' | 'changed' | 'unknown'; changes: string[] };
   /** The key figures that changed, appeared or were dropped, with old and new values and citations. */
   figures: LedgerFigure[];
   /** The main claims that appeared, changed or were dropped. */
@@ -88,6 +90,8 @@ export function alertMessage(session: Session, ledger: Ledger, url: string): Ale
       previous: ledger.previous,
       generatedAt: session.generatedAt,
       reasons: ledger.reasons,
+      // Whether this run was made another way than the previous one: a change may be the method's.
+      ...(ledger.method ? { method: { status: ledger.method.status, changes: ledger.method.changes } } : {}),
       figures,
       claims,
     },

@@ -50,6 +50,21 @@ describe('the alert message', () => {
   });
 });
 
+describe('an alert whose run was made another way', () => {
+  it('says first that the method changed, and carries what changed in the payload', () => {
+    const stamp = { pipeline: 1, package: '0.1.0', prompts: {}, analyst: 'extractive' as const, corpus: 'aaaaaaaaaaaaaaaa' };
+    const older = { ...before, method: stamp };
+    const newer = { ...after, method: { ...stamp, pipeline: 2 } };
+    const { payload, body } = alertMessage(newer, compareSessions(older, newer), '/q/x/y/');
+    expect(payload.method).toEqual({ status: 'changed', changes: ['pipeline 1 → 2'] });
+    expect(payload.reasons[0]).toMatch(/^The method changed since the previous session \(pipeline 1 → 2\)/);
+    expect(body.indexOf('The method changed')).toBeGreaterThanOrEqual(0);
+    expect(body.indexOf('The method changed')).toBeLessThan(body.indexOf('74%'));
+    // The same run made the same way says nothing of the method.
+    expect(alertMessage(after, ledger, '/q/x/y/').payload.method).toEqual({ status: 'unknown', changes: [] });
+  });
+});
+
 describe('postWebhook', () => {
   let server: Loopback | undefined;
   afterEach(async () => {
