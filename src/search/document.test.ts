@@ -173,7 +173,8 @@ describe('everything a briefing page shows is in its search document', () => {
     const rendered = renderProse(read);
     const passages = sourceReadings(read.steps);
     expect(headings.map((h) => h.properties?.id)).toEqual([
-      'kb-answer', // the page's answer section (its key figures are in it)
+      'kb-answer', // the page's answer section
+      'kb-key-figures', // its key figures table
       'kb-summary',
       ...rendered.headings.map((h) => h.slug), // the analysis's headings, slugged as the page slugs them
       'kb-step-1', // StepSources: kb-step-<n>, from 1
@@ -184,10 +185,11 @@ describe('everything a briefing page shows is in its search document', () => {
       passages.get(2)!.passages[0]!.id, // the second, quoted on card 1, has no section here
       sourceId(3), // step 2 records no sub-query: no heading of its own
     ]);
-    expect(headings.map((h) => h.properties?.id)).toEqual(['kb-answer', 'kb-summary', 'outlook', 'kb-step-1', 'kb-source-1', 'kb-passage-1-1', 'kb-passage-1-2', 'kb-source-2', 'kb-passage-2-1', 'kb-source-3']);
+    expect(headings.map((h) => h.properties?.id)).toEqual(['kb-answer', 'kb-key-figures', 'kb-summary', 'outlook', 'kb-step-1', 'kb-source-1', 'kb-passage-1-1', 'kb-passage-1-2', 'kb-source-2', 'kb-passage-2-1', 'kb-source-3']);
     // Each heading has words to name its sub-result; the label's words weigh next to nothing.
     expect(headings.map(text)).toEqual([
       'Answer',
+      'Key figures',
       'Executive summary',
       'Outlook',
       'Step 1: SUBQUERYWORD <script>alert(1)</script> imports',

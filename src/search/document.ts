@@ -28,7 +28,7 @@ import { PROSE_VERSION, renderProse } from '#lib/prose/render.ts';
  * Bump whenever searchDocument's output changes: cached search bundles are keyed by it. It
  * carries PROSE_VERSION, so a change to how prose renders rebuilds them too.
  */
-export const SEARCH_DOCUMENT_VERSION = `3.${PROSE_VERSION}`; // 2: the answer; 3: everything visible, weighted, in the page's sections
+export const SEARCH_DOCUMENT_VERSION = `4.${PROSE_VERSION}`; // 2: the answer; 3: everything visible, weighted, in the page's sections; 4: key figures' own section
 
 /**
  * `data-pagefind-weight` of each part (Pagefind: 0–10, default 1, and a match counts as about the
@@ -72,14 +72,15 @@ export function searchDocument(session: Session): string {
   ].join('\n');
 }
 
-/** The answer and its key figures, as the page's `#kb-answer` shows them. */
+/** The answer and its key figures (`#kb-key-figures`), as the page's `#kb-answer` shows them. */
 function answerSection(session: Session, answerHtml: string): string {
   const figures = session.answer?.figures ?? [];
   const rows = figures.map((f) => `<li>${escapeText(f.label)}: ${escapeText(figureValue(f))}${f.asOf?.trim() ? ` (${escapeText(f.asOf.trim())})` : ''}</li>`);
   return [
     heading(2, 'kb-answer', 'Answer'),
     `<div${weight(SEARCH_WEIGHTS.answer)}>${answerHtml}</div>`,
-    rows.length ? `<ul${weight(SEARCH_WEIGHTS.figures)}>${rows.join('')}</ul>` : '',
+    // Their own section, so a match in a figure's label opens the page at the figures table.
+    rows.length ? `${heading(3, 'kb-key-figures', 'Key figures')}<ul${weight(SEARCH_WEIGHTS.figures)}>${rows.join('')}</ul>` : '',
   ].join('\n');
 }
 

@@ -126,7 +126,7 @@ describe.skipIf(!hasChromium)('search finds every word a briefing page shows, an
     { word: 'yttrium', where: 'only in one result\'s snippet', anchor: '#kb-source-1', title: '[1] Rare-earth oxide supply for European magnets' },
     { word: 'scandium', where: 'only in a source title', anchor: '#kb-source-2', title: '[2] Scandium alloys and the wider market' },
     { word: 'terbium', where: 'only in a quoted passage', anchor: '#kb-passage-1-1', title: '[1] passage: Licensing delays' },
-    { word: 'samarium', where: 'only in a key figure\'s label', anchor: '#kb-answer', title: 'Answer' },
+    { word: 'samarium', where: 'only in a key figure\'s label', anchor: '#kb-key-figures', title: 'Key figures' },
   ];
   for (const { word, where, anchor, title } of cases) {
     it(`finds "${word}", ${where}, in that briefing alone, with a sub-result that opens the briefing at the section holding it`, async () => {

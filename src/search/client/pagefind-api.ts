@@ -8,6 +8,8 @@ export interface PagefindSubResult {
   title: string;
   url: string;
   excerpt: string;
+  /** Each matching word in the section, with its weight and score (Pagefind 1.x). */
+  weighted_locations?: { weight?: number; balanced_score?: number; location?: number }[];
 }
 
 /** A result's text: one fragment file, fetched only when the result is shown. */

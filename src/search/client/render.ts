@@ -1,7 +1,7 @@
 // Turns a result's Pagefind fragment into elements. Every string from the index is untrusted: it
 // reaches the page only as text nodes (and <mark> elements made here), and only http(s) or
 // same-site links become hrefs.
-import type { PagefindSearchFragment } from './pagefind-api.ts';
+import type { PagefindSearchFragment, PagefindSubResult } from './pagefind-api.ts';
 
 const STATUSES = new Set(['complete', 'partial', 'failed']);
 
@@ -15,10 +15,28 @@ export function renderHit(data: PagefindSearchFragment): HTMLLIElement {
   if (typeof status === 'string' && STATUSES.has(status)) meta.append(el('span', `status status-${status}`, status));
   li.append(meta);
   if (typeof data.excerpt === 'string' && data.excerpt) li.append(el('p', 'hit-excerpt', ...excerptNodes(data.excerpt)));
-  // The first sub-result is often the page itself (no heading): list only sections.
-  const subs = (data.sub_results ?? []).filter((s) => s.url !== data.url && typeof s.title === 'string').slice(0, 3);
+  const subs = sectionsToShow(data);
   if (subs.length) li.append(el('ul', 'hit-subs', ...subs.map((s) => el('li', '', link(s.url, s.title), ' ', el('span', 'hit-excerpt', ...excerptNodes(String(s.excerpt ?? '')))))));
   return li;
+}
+
+/** Sections shown under a result. */
+export const SECTIONS_SHOWN = 3;
+
+/**
+ * The sections of a result to list: the best matches first (a briefing has dozens of sections,
+ * and Pagefind lists them in page order, so a passage that holds the word would fall out of view
+ * behind weak matches higher up), ties in page order. The first sub-result is often the page
+ * itself (no heading): only sections are listed.
+ */
+export function sectionsToShow(data: Pick<PagefindSearchFragment, 'url' | 'sub_results'>, n = SECTIONS_SHOWN): PagefindSubResult[] {
+  const strength = (s: PagefindSubResult) => Math.max(0, ...(Array.isArray(s.weighted_locations) ? s.weighted_locations : []).map((l) => (Number.isFinite(l?.balanced_score) ? l.balanced_score! : 0)));
+  const sections = (Array.isArray(data.sub_results) ? data.sub_results : []).filter((s) => s && s.url !== data.url && typeof s.title === 'string');
+  return sections
+    .map((s, i) => ({ s, i, score: strength(s) }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.s);
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
