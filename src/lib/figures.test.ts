@@ -56,6 +56,19 @@ describe('figureTrends: the figures chart of a question page', () => {
     expect(single.others).toHaveLength(1);
   });
 
+  it('charts no series whose values all come from one briefing (several periods would stand on one date)', () => {
+    const trends = figureTrends([briefing(1, [share(71, undefined, { asOf: '2023' }), share(74, undefined, { asOf: '2024' })]), briefing(2, [])]);
+    expect(trends.charts).toEqual([]);
+    expect(trends.others.map((t) => t.points.map((p) => p.value))).toEqual([[71, 74]]);
+  });
+
+  it('labels the time axis with dates, not timestamps', () => {
+    const [chart] = figureTrends([briefing(1, [share(71)]), briefing(2, [share(74)])]).charts;
+    const ticks = parse(chart!.svg).filter((e) => e.tagName === 'text').map(textOf).filter((t) => /^\d{4}-/.test(t));
+    expect(ticks.length).toBeGreaterThan(0);
+    for (const t of ticks) expect(t).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
   it('links only to site-relative briefing URLs', () => {
     for (const good of ['/q/x/2026-01-01-abcd1234/', '/kb/q/x%C3%A9/2026/']) expect(isSitePath(good), good).toBe(true);
     for (const bad of ['//evil.example/', 'javascript:alert(1)', 'https://example.org/', '/q/"onmouseover=x/', '/q/<b>/', '/q/a b/', 'q/x/']) expect(isSitePath(bad), bad).toBe(false);

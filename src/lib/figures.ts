@@ -80,7 +80,8 @@ export function figureTrends(briefings: readonly TrendBriefing[], { maxCharts = 
     });
     return { id: `fig-${i + 1}`, label: s.label, unit: s.unit, points, reworded: new Set(points.map((p) => p.label)).size > 1 };
   });
-  const chartable = all.filter((t) => t.points.length >= 2);
+  // A line needs two briefings: values one briefing gave for several periods would stand on one date.
+  const chartable = all.filter((t) => new Set(t.points.map((p) => p.session)).size >= 2);
   const charted = chartable.slice(0, maxCharts);
   const chartedSet = new Set<Trend>(charted);
   return {
@@ -110,7 +111,7 @@ export function trendSvg(trend: Trend): string {
     height: 280,
     marginLeft: 56,
     marginRight: 24,
-    x: { type: 'utc', label: null, ticks: 6 },
+    x: { type: 'utc', label: null, ticks: 6, tickFormat: (d: Date) => d.toISOString().slice(0, 10) },
     y: { label: unit || null, grid: true, nice: true, tickFormat: (v: number) => compact.format(v) },
     marks: [
       Plot.lineY(data, { x: 'x', y: 'y', className: 'kb-fig-line', strokeWidth: 2 }),

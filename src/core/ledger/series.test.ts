@@ -78,6 +78,21 @@ describe('buildSeries: a question’s key figures across its sessions', () => {
     expect(series[0]!.points.map((p) => p.asOf)).toEqual(['2023', '2024', '2024']);
   });
 
+  it('two figures one answer labels differently are two measures, however many terms they share', () => {
+    // The example's rare-earths answer: "share of US imports … (China supplied)" and "US net import
+    // reliance …" share six of eleven terms, enough to match by label alone.
+    const china = 'Share of US imports of rare-earth compounds and metals (China supplied)';
+    const reliance = 'US net import reliance for rare-earth compounds and metals';
+    const series = buildSeries([
+      session('a', '01-01', [share(70, china, { asOf: '2020–2023' }), share(80, reliance, { asOf: '2024' }), share(95, reliance)]),
+      session('b', '02-01', [share(82, reliance, { asOf: '2025' })]),
+    ]);
+    expect(series.map((s) => [s.label, values(s)])).toEqual([
+      [reliance, [80, 95, 82]],
+      [china, [70]],
+    ]);
+  });
+
   it('sessions without figures are skipped, and no figures at all is no series', () => {
     expect(buildSeries([])).toEqual([]);
     expect(buildSeries([session('a', '01-01'), session('b', '02-01', [])])).toEqual([]);

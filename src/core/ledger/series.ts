@@ -7,6 +7,8 @@
 // series started first on a tie), else starts a series. A label reworded a little from one session
 // to the next stays in its series, and a series follows its label as it drifts. A series takes one
 // point per session and period: a second figure of the same session and period is another series.
+// And a series takes one label per session: two figures one answer labels differently ("share of
+// imports from China", "net import reliance") are two measures, however many terms they share.
 // The result depends only on the sessions, not on the order they are given in.
 import type { KeyFigure } from '#core/session.ts';
 import { figureKey, LABEL_MATCH, seriesSimilarity, type FigureKey } from './ledger.ts';
@@ -45,7 +47,11 @@ interface Building {
   points: SeriesPoint[];
   /** `session id + period` of the points taken: one point per session and period. */
   taken: Set<string>;
+  /** The label each session gave this series: one label per session. */
+  labels: Map<string, string>;
 }
+
+const sameLabel = (label: string) => label.trim().toLowerCase().replace(/\s+/g, ' ');
 
 const time = (iso: string) => {
   const t = Date.parse(iso);
@@ -65,6 +71,8 @@ export function buildSeries(sessions: readonly SeriesSession[]): FigureSeries[] 
       let bestScore = 0;
       for (const s of series) {
         if (s.taken.has(slot)) continue;
+        const given = s.labels.get(session.id);
+        if (given !== undefined && given !== sameLabel(figure.label)) continue;
         const score = seriesSimilarity(s.latest, key);
         // Strictly better only: on a tie the series that began first keeps the figure.
         if (score >= LABEL_MATCH && (!best || score > bestScore)) {
@@ -82,10 +90,11 @@ export function buildSeries(sessions: readonly SeriesSession[]): FigureSeries[] 
         ...(figure.asOf !== undefined ? { asOf: figure.asOf } : {}),
         ...(figure.cite !== undefined ? { cite: figure.cite } : {}),
       };
-      if (!best) series.push((best = { order: series.length, latest: key, points: [], taken: new Set() }));
+      if (!best) series.push((best = { order: series.length, latest: key, points: [], taken: new Set(), labels: new Map() }));
       best.latest = key;
       best.points.push(point);
       best.taken.add(slot);
+      best.labels.set(session.id, sameLabel(figure.label));
     }
   }
   return series
