@@ -22,7 +22,8 @@
 //     figures move by the threshold. A figure that appears or disappears is listed but not
 //     material by itself: the claim that states it is.
 //   - The method (ledger version 2): whether the session was made as the previous one was (the
-//     pipeline version, prompt hashes, analyst, providers and model, the offline corpus; ./method.ts).
+//     pipeline version, prompt hashes, analyst, providers and model; ./method.ts; the offline corpus
+//     is evidence, not method).
 //     When it changed, the first reason says so, and whether any source is new: a change that
 //     coincides with a method change may be the method's, not the world's. A previous session that
 //     records no method makes it unknown, not changed.
@@ -37,8 +38,8 @@ import { DEFAULT_THRESHOLD, type AlertThreshold, type Ledger, type LedgerClaim, 
 
 export { DEFAULT_THRESHOLD };
 
-/** 1: the first rules; 2: the method comparison, as described above. */
-export const LEDGER_VERSION = 2;
+/** 1: the first rules; 2: the method comparison; 3: the offline corpus is evidence, not method; as described above. */
+export const LEDGER_VERSION = 3;
 
 /** Label similarity (Jaccard of stemmed terms) at which two key figures are one series. */
 export const LABEL_MATCH = 0.5;

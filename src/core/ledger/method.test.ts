@@ -34,9 +34,19 @@ describe('the ledger says whether the method changed', () => {
   });
 
   it('says a change may come from either when the method changed and sources are new too', () => {
-    const ledger = compareSessions(side('old', 74, METHOD), side('new', 80, { ...METHOD, corpus: 'bbbbbbbbbbbbbbbb' }, ['a', 'b', 'c']));
-    expect(ledger.method).toMatchObject({ status: 'changed', changes: ['corpus'], newSources: 1 });
+    const ledger = compareSessions(side('old', 74, METHOD), side('new', 80, { ...METHOD, pipeline: 2 }, ['a', 'b', 'c']));
+    expect(ledger.method).toMatchObject({ status: 'changed', changes: ['pipeline 1 → 2'], newSources: 1 });
     expect(ledger.method!.note).toContain('and 1 source is new: a change may come from either');
+  });
+
+  it('takes an edited corpus as new evidence, not as a change of method', () => {
+    // The desk revised a document: the same URLs, other words. That is the world changing.
+    const edited = compareSessions(side('old', 74, METHOD), side('new', 80, { ...METHOD, corpus: 'bbbbbbbbbbbbbbbb' }));
+    expect(edited.method).toEqual({ status: 'same', changes: [], newSources: 0 });
+    expect(edited.reasons.join('\n')).not.toMatch(/method/i);
+    // With a method change as well, the note says either may have moved the answer.
+    const both = compareSessions(side('old', 74, METHOD), side('new', 80, { ...METHOD, pipeline: 2, corpus: 'bbbbbbbbbbbbbbbb' }));
+    expect(both.method!.note).toBe('The method changed since the previous session (pipeline 1 → 2), and the corpus was edited: a change may come from either.');
   });
 
   it('names a change of provider or model even when the previous session records no method', () => {

@@ -164,7 +164,7 @@ function attribute(query: Pick<Query, 'steps'>, stored: Session, rerun: Session)
   const now = rerun.method;
   if (before?.corpus && now?.corpus && before.corpus !== now.corpus) return { cause: 'corpus', attribution: `the corpus changed since this session was written (digest ${before.corpus} → ${now.corpus})` };
   if (!before) return { cause: 'code', attribution: `the code changed since this session was written: it records no method (an older pipeline); now pipeline ${now?.pipeline ?? PIPELINE_VERSION}` };
-  const changes = methodChanges(stored, rerun).filter((c) => c !== 'corpus');
+  const changes = methodChanges(stored, rerun);
   if (changes.length) return { cause: 'code', attribution: `the code changed since this session was written (${changes.join(', ')})` };
   const planned = stored.steps.filter((s) => s.round === 1).length;
   if (planned && planned !== query.steps) return { cause: 'settings', attribution: `the question's settings in queries.yaml changed: the session planned ${planned} sub-queries, the question now asks for ${query.steps}` };
