@@ -88,12 +88,12 @@ export interface BundleManifest {
 }
 
 /** Counts of filter values, for the filter menus (loaded only when a menu opens). */
-export type FacetCounts = Record<'query' | 'tag' | 'source', Record<string, number>>;
+export type FacetCounts = Record<'query' | 'tag' | 'source' | 'status', Record<string, number>>;
 
-export const emptyFacets = (): FacetCounts => ({ query: {}, tag: {}, source: {} });
+export const emptyFacets = (): FacetCounts => ({ query: {}, tag: {}, source: {}, status: {} });
 
 export function addFacets(into: FacetCounts, from: FacetCounts): FacetCounts {
-  for (const name of ['query', 'tag', 'source'] as const) {
+  for (const name of ['query', 'tag', 'source', 'status'] as const) {
     for (const [value, n] of Object.entries(from[name])) into[name][value] = (into[name][value] ?? 0) + n;
   }
   return into;

@@ -40,8 +40,9 @@ describe('the document search indexes for a briefing', () => {
     expect(text(tree)).toContain('SNIPPETWORD');
   });
 
-  it('gives tag, year and source filters as escaped element text, and date and status as meta', () => {
+  it('gives tag, year, source and status filters as escaped element text, and date and status as meta', () => {
     expect(filters('tag')).toEqual(['rare earths', 'a,b:c']);
+    expect(filters('status')).toEqual(['partial']);
     expect(filters('year')).toEqual(['2025']);
     expect(filters('source')).toEqual(['usgs.example']);
     const main = elements.find((e) => e.tagName === 'main')!;

@@ -11,7 +11,7 @@
 //   - each step's sub-query (`#kb-step-n`); each result's title and outlet (`#kb-source-n`) and
 //     snippet; each passage read from its page (`#kb-passage-n-k`), each quote once, as the page
 //     shows it (src/lib/passages.ts);
-//   - filters tag, year and source; meta date and status; sort date.
+//   - filters tag, year, source and status; meta date and status; sort date.
 // A section heading's label ("Answer", "Step 2: ", "[3] ") is part of what a sub-result is called
 // (Pagefind takes a heading's indexed text as its title), at a weight of LABEL: every briefing has
 // those words, so they should not rank one above another.
@@ -28,7 +28,7 @@ import { PROSE_VERSION, renderProse } from '#lib/prose/render.ts';
  * Bump whenever searchDocument's output changes: cached search bundles are keyed by it. It
  * carries PROSE_VERSION, so a change to how prose renders rebuilds them too.
  */
-export const SEARCH_DOCUMENT_VERSION = `4.${PROSE_VERSION}`; // 2: the answer; 3: everything visible, weighted, in the page's sections; 4: key figures' own section
+export const SEARCH_DOCUMENT_VERSION = `5.${PROSE_VERSION}`; // 2: the answer; 3: everything visible, weighted, in the page's sections; 4: key figures' own section; 5: the status filter
 
 /**
  * `data-pagefind-weight` of each part (Pagefind: 0–10, default 1, and a match counts as about the
@@ -67,7 +67,7 @@ export function searchDocument(session: Session): string {
     sourcesSection(session),
     // Tags are words to search as well as a filter; year and outlets are filters only.
     `<p>${session.tags.map((t) => filter('tag', t)).join(' ')}</p>`,
-    `<div data-pagefind-ignore>${[year ? filter('year', year) : '', ...sources.map((s) => filter('source', s))].join('')}</div>`,
+    `<div data-pagefind-ignore>${[year ? filter('year', year) : '', filter('status', session.status), ...sources.map((s) => filter('source', s))].join('')}</div>`,
     '</main></body></html>',
   ].join('\n');
 }

@@ -80,7 +80,7 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     throw new Error(`the search bundles hold ${manifest.total} pages for ${catalog.entries.length} briefings. Delete ${cacheRoot} and build again.`);
   }
   await writeFile(path.join(out, 'bundles.json'), JSON.stringify(manifest));
-  await writeFile(path.join(out, 'filters.json'), JSON.stringify({ query: byCount(facets.query), tag: byCount(facets.tag) }));
+  await writeFile(path.join(out, 'filters.json'), JSON.stringify({ query: byCount(facets.query), tag: byCount(facets.tag), status: byCount(facets.status) }));
   // About 3,000 outlets at 10,000 briefings: a file of its own, fetched only for the Source menu.
   await writeFile(path.join(out, 'sources.json'), JSON.stringify(byCount(facets.source)));
   result.pages = manifest.total;
@@ -101,6 +101,7 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
           const session = readSession(catalog, entry);
           const count = (name: keyof FacetCounts, value: string) => void (facets[name][value] = (facets[name][value] ?? 0) + 1);
           count('query', session.query);
+          count('status', session.status);
           for (const tag of new Set(session.tags)) count('tag', tag);
           for (const source of searchFacets(session).sources) count('source', source);
           // The path gives the URL Pagefind records: /q/<slug>/<name>/, as on the site.

@@ -22,6 +22,8 @@ const BULK_TAG = 'Bulk paging';
 const BULK_SLUG = 'bulk-paging';
 const BULK = 55;
 const RECENT = 12;
+/** Which of the recent copies are partial (cut off), for the status filter. */
+const PARTIAL = [3, 8];
 const HOSTILE_QUERY = 'Zanzibarite <img src=x onerror="window.__pwned=1"> & <script>window.__pwned=2</script>?';
 
 if (!hasChromium) console.warn(chromiumMissing);
@@ -66,7 +68,9 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
     for (let i = 0; i < RECENT; i++) {
       const id = `0rcnt${String(i).padStart(3, '0')}-0000-4000-8000-000000000000`;
       const at = new Date(Date.UTC(2026, 1, 1 + i, 12)).toISOString().replace('.000Z', 'Z');
-      await writeFile(path.join(slugDir, `${at.slice(0, 10)}-${id.slice(0, 8)}.mdx`), matter.stringify(parsed.content, { ...parsed.data, id, generatedAt: at, tags: ['recent-copy'] }));
+      // Two of them were cut off: the status filter finds them.
+      const status = PARTIAL.includes(i) ? 'partial' : parsed.data.status;
+      await writeFile(path.join(slugDir, `${at.slice(0, 10)}-${id.slice(0, 8)}.mdx`), matter.stringify(parsed.content, { ...parsed.data, id, generatedAt: at, tags: ['recent-copy'], status }));
     }
     const hostileDir = path.join(content, 'briefings', 'hostile-question');
     await mkdir(hostileDir, { recursive: true });
@@ -262,6 +266,23 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
     const china = new Set(tagged((t) => t === 'china').map((s) => new URL(s.url).pathname));
     for (const p of paths) expect(china.has(p), p).toBe(true);
     expect(descending(paths.map(dayOf))).toBe(true);
+    await page.close();
+  });
+
+  it('filters by status from the URL, with each status counted in its menu', async () => {
+    const page = await open('search/?q=china&status=partial');
+    const partial = PARTIAL.map((i) => new Date(Date.UTC(2026, 1, 1 + i, 12)).toISOString().slice(0, 10));
+    await expect.poll(async () => (await hitPaths(page)).length).toBe(2);
+    expect((await hitPaths(page)).map((p) => new Date(dayOf(p)).toISOString().slice(0, 10)).sort()).toEqual(partial);
+    expect(new URL(page.url()).searchParams.getAll('status')).toEqual(['partial']);
+    await page.click('details[data-filter="status"] summary');
+    const menu = page.locator('details[data-filter="status"] .search-filter-value');
+    await expect.poll(() => menu.count()).toBe(2);
+    const values = await menu.evaluateAll((labels) => labels.map((l) => [l.querySelector('input')!.value, l.querySelector('input')!.checked, l.querySelector('.search-filter-n')!.textContent]));
+    expect(values).toEqual([
+      ['partial', true, '2'],
+      ['complete', false, String(sessions.length - 2)],
+    ]);
     await page.close();
   });
 

@@ -34,7 +34,7 @@ export function setupFilters(options: FilterOptions): () => void {
 }
 
 function valueLists(index: SearchIndex): (name: FilterName) => Promise<Values> {
-  let menuValues: Promise<Record<'query' | 'tag', Values>> | undefined;
+  let menuValues: Promise<Partial<Record<'query' | 'tag' | 'status', Values>>> | undefined;
   let sourceValues: Promise<Values> | undefined;
   return async (name) => {
     if (name === 'year') {
@@ -43,7 +43,7 @@ function valueLists(index: SearchIndex): (name: FilterName) => Promise<Values> {
       return [...years].sort((a, b) => (a[0] < b[0] ? 1 : -1));
     }
     if (name === 'source') return (sourceValues ??= index.json('sources.json'));
-    return (await (menuValues ??= index.json('filters.json')))[name];
+    return (await (menuValues ??= index.json('filters.json')))[name] ?? [];
   };
 }
 

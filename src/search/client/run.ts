@@ -28,10 +28,10 @@ export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundl
   return sortKey(state) === 'oldest' ? chosen.reverse() : chosen;
 }
 
-/** The question, tag and source filters, any of the chosen values (years choose bundles). */
+/** The question, tag, source and status filters, any of the chosen values (years choose bundles). */
 export function pagefindFilters(state: SearchState): Record<string, { any: string[] }> {
   const filters: Record<string, { any: string[] }> = {};
-  for (const name of ['query', 'tag', 'source'] as const) if (state.filters[name].length) filters[name] = { any: state.filters[name] };
+  for (const name of ['query', 'tag', 'source', 'status'] as const) if (state.filters[name].length) filters[name] = { any: state.filters[name] };
   return filters;
 }
 

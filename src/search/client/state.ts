@@ -1,7 +1,7 @@
 // What the reader is searching for — term, filters, sort — kept in the URL, so that a search can
-// be shared and survives a reload: ?q=term&query=…&tag=…&year=…&source=…&sort=date|oldest.
+// be shared and survives a reload: ?q=term&query=…&tag=…&year=…&source=…&status=…&sort=date|oldest.
 
-export const FILTERS = ['query', 'tag', 'year', 'source'] as const;
+export const FILTERS = ['query', 'tag', 'year', 'source', 'status'] as const;
 export type FilterName = (typeof FILTERS)[number];
 export const SORTS = { date: { date: 'desc' }, oldest: { date: 'asc' } } as const;
 export type Sort = '' | keyof typeof SORTS;
