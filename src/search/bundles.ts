@@ -10,6 +10,7 @@
 // Bundles partition the dates, so "newest first" across bundles is their results in key order
 // (keys sort as their dates do).
 import { createHash } from 'node:crypto';
+import { ONE_INDEX_KEY } from './layout.ts';
 
 /**
  * Chosen by measurement (docs/performance.md, "Search bundles"): the first search for a word on
@@ -21,7 +22,7 @@ import { createHash } from 'node:crypto';
 export const BUNDLE_LIMIT = 300;
 
 /** Bump when the layout of a bundle's folder changes, so cached bundles are rebuilt. */
-export const BUNDLE_LAYOUT_VERSION = 2;
+export const BUNDLE_LAYOUT_VERSION = 3; // 3: the one index (./layout.ts), year counts
 
 export interface Dated {
   meta: { id: string; generatedAt: string };
@@ -44,9 +45,20 @@ const time = (item: Dated) => {
   return t;
 };
 
+/** Oldest first, then by id: the order a bundle's cache key is computed in. */
+const chronological = <T extends Dated>(items: readonly T[]) =>
+  items.map((item) => ({ item, t: time(item) })).sort((a, b) => a.t - b.t || (a.item.meta.id < b.item.meta.id ? -1 : a.item.meta.id > b.item.meta.id ? 1 : 0));
+const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** Every item as the one index (./layout.ts): a single "bundle" keyed ONE_INDEX_KEY, or none when there are no items. */
+export function oneIndex<T extends Dated>(items: readonly T[]): Bundle<T>[] {
+  const sorted = chronological(items);
+  return sorted.length ? [{ key: ONE_INDEX_KEY, first: day(sorted[0]!.t), last: day(sorted.at(-1)!.t), items: sorted.map((x) => x.item) }] : [];
+}
+
 /** Partitions items into bundles, newest bundle first. */
 export function partitionBundles<T extends Dated>(items: readonly T[], limit = BUNDLE_LIMIT): Bundle<T>[] {
-  const sorted = items.map((item) => ({ item, t: time(item) })).sort((a, b) => a.t - b.t || (a.item.meta.id < b.item.meta.id ? -1 : a.item.meta.id > b.item.meta.id ? 1 : 0));
+  const sorted = chronological(items);
   // Year, then month, then week of the month: each level only where the one above is too big.
   const split = (list: { item: T; t: number }[], key: (t: number) => string) => {
     const groups = new Map<string, { item: T; t: number }[]>();
@@ -68,7 +80,6 @@ export function partitionBundles<T extends Dated>(items: readonly T[], limit = B
       else groups.push(...split(inMonth, week));
     }
   }
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   return groups
     .map(([key, list]) => ({ key, first: day(list[0]!.t), last: day(list.at(-1)!.t), items: list.map((x) => x.item) }))
     .sort((a, b) => (a.key < b.key ? 1 : -1));
@@ -88,12 +99,12 @@ export interface BundleManifest {
 }
 
 /** Counts of filter values, for the filter menus (loaded only when a menu opens). */
-export type FacetCounts = Record<'query' | 'tag' | 'source' | 'status', Record<string, number>>;
+export type FacetCounts = Record<'query' | 'tag' | 'source' | 'status' | 'year', Record<string, number>>;
 
-export const emptyFacets = (): FacetCounts => ({ query: {}, tag: {}, source: {}, status: {} });
+export const emptyFacets = (): FacetCounts => ({ query: {}, tag: {}, source: {}, status: {}, year: {} });
 
 export function addFacets(into: FacetCounts, from: FacetCounts): FacetCounts {
-  for (const name of ['query', 'tag', 'source', 'status'] as const) {
+  for (const name of ['query', 'tag', 'source', 'status', 'year'] as const) {
     for (const [value, n] of Object.entries(from[name])) into[name][value] = (into[name][value] ?? 0) + n;
   }
   return into;

@@ -34,7 +34,7 @@ afterEach(async () => {
   await rm(site, { recursive: true, force: true });
 });
 
-const build = async (limit = 3) => buildSearchBundles(await loadCatalog(content), site, log, limit);
+const build = async (limit = 3, oneIndexMax = 0) => buildSearchBundles(await loadCatalog(content), site, log, { limit, oneIndexMax });
 const manifest = async () => JSON.parse(await readFile(path.join(site, 'pagefind', 'bundles.json'), 'utf8')) as BundleManifest;
 const cacheDirs = async (key: string) => readdir(path.join(content, '.cache', 'search', key));
 
@@ -68,8 +68,31 @@ describe('the search bundles of a build', () => {
       query: [['Is lithium supply on track?', 4], ['Where is cobalt refined?', 3]],
       tag: [['lithium', 4], ['cobalt', 3]],
       status: [['complete', 6], ['partial', 1]],
+      year: [['2025', 5], ['2024', 2]],
     });
     expect(JSON.parse(await readFile(path.join(out, 'sources.json'), 'utf8'))).toEqual([['outlet1.example.org', 3], ['outlet0.example.org', 2], ['outlet2.example.org', 2]]);
+  }, 60_000);
+
+  it('writes a knowledge base small enough as one index in Pagefind\'s own layout, with all of Pagefind\'s files', async () => {
+    const dates = ['2024-03-01T10:00:00Z', '2025-01-05T10:00:00Z', '2026-02-01T10:00:00Z'];
+    for (const [i, d] of dates.entries()) await writeSession(content, session(i + 1, d));
+    expect(await build(3, 3)).toEqual({ indexed: ['all'], reused: [], pages: 3 });
+    const out = path.join(site, 'pagefind');
+    const files = await readdir(out);
+    // Pagefind's standard entry, its UIs and worker (what /pagefind/pagefind.js clients load), no date bundles.
+    expect(files).toEqual(expect.arrayContaining(['pagefind.js', 'pagefind-entry.json', 'pagefind-worker.js', 'pagefind-ui.js', 'pagefind-ui.css', 'index', 'filter', 'fragment', 'bundles.json', 'filters.json', 'sources.json']));
+    expect(files.filter((f) => /^\d{4}/.test(f))).toEqual([]);
+    const entry = JSON.parse(await readFile(path.join(out, 'pagefind-entry.json'), 'utf8'));
+    expect(entry.languages.en).toMatchObject({ page_count: 3, wasm: 'en' });
+    expect(files).toContain(`wasm.${entry.languages.en.wasm}.pagefind`);
+    expect((await manifest()).bundles).toEqual([{ key: 'all', first: '2024-03-01', last: '2026-02-01', count: 3, path: 'pagefind/', hash: expect.any(String) }]);
+    expect(JSON.parse(await readFile(path.join(out, 'filters.json'), 'utf8')).year).toEqual([['2026', 1], ['2025', 1], ['2024', 1]]);
+    // Unchanged, it comes from the cache; one more briefing than the limit splits it into date bundles.
+    expect((await build(3, 3)).reused).toEqual(['all']);
+    await writeSession(content, session(4, '2026-03-01T10:00:00Z'));
+    expect((await build(3, 3)).indexed).toEqual(['2026', '2025', '2024']);
+    expect(await readdir(path.join(content, '.cache', 'search'))).toEqual(expect.not.arrayContaining(['all']));
+    expect(await readdir(out)).not.toContain('pagefind-entry.json');
   }, 60_000);
 
   it('reuses unchanged bundles from the cache and indexes again only the bundle a new session changes', async () => {

@@ -1,10 +1,13 @@
-// Writes dist/pagefind/ for a catalog: the briefings split into date bundles (./bundles.ts), each
-// its own Pagefind index, built one at a time because Pagefind's memory is bounded by the largest
-// bundle. A bundle whose briefings did not change is copied from `<content>/.cache/search/`
+// Writes dist/pagefind/ for a catalog: up to ONE_INDEX_MAX briefings as one Pagefind index in
+// Pagefind's standard place (./layout.ts), else the briefings split into date bundles
+// (./bundles.ts), each its own Pagefind index, built one at a time because Pagefind's memory is
+// bounded by the largest bundle. A bundle whose briefings did not change is copied from `<content>/.cache/search/`
 // instead of indexed again (a new session normally changes only the newest bundle). Each briefing
 // is indexed from its session (./document.ts), not by reading the built page back.
 //
-// Layout of dist/pagefind/:
+// Layout of dist/pagefind/ with the one index: Pagefind's own (pagefind.js, pagefind-entry.json,
+// its UIs and worker, index/, filter/, fragment/), and bundles.json, filters.json, sources.json.
+// With date bundles:
 //   pagefind.js, wasm.en.pagefind   shared by every bundle (one download for the whole page)
 //   <key>/                          one bundle: pagefind-entry.json, its .pf_meta, index/,
 //                                   filter/, fragment/
@@ -18,7 +21,8 @@ import pLimit from 'p-limit';
 import { readSession, type Catalog } from '#kb/store/catalog.ts';
 import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
-import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
+import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
+import { ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
 import { SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
 
 export interface SearchBuildLog {
@@ -33,12 +37,19 @@ export interface SearchBuildResult {
   pages: number;
 }
 
-/** Writes dist/pagefind/ for the catalog's briefings; `limit` is for tests. */
-export async function buildSearchBundles(catalog: Catalog, site: string, log: SearchBuildLog, limit = BUNDLE_LIMIT): Promise<SearchBuildResult> {
+export interface SearchLayoutOptions {
+  /** Briefings per date bundle at most (tests make it small). */
+  limit?: number;
+  /** Up to this many briefings, one index (KB_SEARCH_ONE_INDEX_MAX). */
+  oneIndexMax?: number;
+}
+
+/** Writes dist/pagefind/ for the catalog's briefings. */
+export async function buildSearchBundles(catalog: Catalog, site: string, log: SearchBuildLog, { limit = BUNDLE_LIMIT, oneIndexMax = ONE_INDEX_MAX }: SearchLayoutOptions = {}): Promise<SearchBuildResult> {
   const out = path.join(site, 'pagefind');
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  const bundles = partitionBundles(catalog.entries, limit);
+  const bundles = catalog.entries.length <= oneIndexMax ? oneIndex(catalog.entries) : partitionBundles(catalog.entries, limit);
   const cacheRoot = path.join(catalog.contentDir, '.cache', 'search');
   const pagefindVersion = await pagefindPackageVersion();
   const manifest: BundleManifest = { version: 1, total: 0, bundles: [] };
@@ -51,10 +62,11 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     const hash = bundleHash(bundle.key, bundle.items.map((e) => e.digest), SEARCH_DOCUMENT_VERSION, pagefindVersion);
     const keyCache = path.join(cacheRoot, bundle.key);
     const cached = path.join(keyCache, hash);
+    const standard = bundle.key === ONE_INDEX_KEY;
     if (await exists(path.join(cached, 'facets.json'))) {
       result.reused.push(bundle.key);
     } else {
-      await indexBundle(catalog, bundle.items, cached);
+      await indexBundle(catalog, bundle.items, cached, standard);
       result.indexed.push(bundle.key);
     }
     // Older versions of this bundle will not be used again.
@@ -65,11 +77,15 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     if (pages !== bundle.items.length) {
       throw new Error(`the search bundle ${bundle.key} holds ${pages} pages for ${bundle.items.length} briefings. Delete ${keyCache} and build again; if it happens again, report it with the build log.`);
     }
-    await linkTree(cached, path.join(out, bundle.key), (name) => !SHARED.includes(name) && name !== 'facets.json');
-    // Same Pagefind version, same files: take the shared ones from the first bundle.
-    if (manifest.bundles.length === 0) for (const name of SHARED) await linkFile(path.join(cached, name), path.join(out, name));
+    if (standard) {
+      await linkTree(cached, out, (name) => name !== 'facets.json');
+    } else {
+      await linkTree(cached, path.join(out, bundle.key), (name) => !SHARED.includes(name) && name !== 'facets.json');
+      // Same Pagefind version, same files: take the shared ones from the first bundle.
+      if (manifest.bundles.length === 0) for (const name of SHARED) await linkFile(path.join(cached, name), path.join(out, name));
+    }
     addFacets(facets, JSON.parse(await readFile(path.join(cached, 'facets.json'), 'utf8')) as FacetCounts);
-    manifest.bundles.push({ key: bundle.key, first: bundle.first, last: bundle.last, count: pages, path: `pagefind/${bundle.key}/`, hash });
+    manifest.bundles.push({ key: bundle.key, first: bundle.first, last: bundle.last, count: pages, path: standard ? 'pagefind/' : `pagefind/${bundle.key}/`, hash });
     manifest.total += pages;
   }
   // Keys that no longer exist (a year split into months, deleted sessions).
@@ -80,15 +96,15 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     throw new Error(`the search bundles hold ${manifest.total} pages for ${catalog.entries.length} briefings. Delete ${cacheRoot} and build again.`);
   }
   await writeFile(path.join(out, 'bundles.json'), JSON.stringify(manifest));
-  await writeFile(path.join(out, 'filters.json'), JSON.stringify({ query: byCount(facets.query), tag: byCount(facets.tag), status: byCount(facets.status) }));
+  await writeFile(path.join(out, 'filters.json'), JSON.stringify({ query: byCount(facets.query), tag: byCount(facets.tag), status: byCount(facets.status), year: Object.entries(facets.year).sort((a, b) => (a[0] < b[0] ? 1 : -1)) }));
   // About 3,000 outlets at 10,000 briefings: a file of its own, fetched only for the Source menu.
   await writeFile(path.join(out, 'sources.json'), JSON.stringify(byCount(facets.source)));
   result.pages = manifest.total;
   return result;
 }
 
-/** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached). */
-async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target: string): Promise<void> {
+/** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached); `standard`: the one index, with all of Pagefind's files. */
+async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target: string, standard: boolean): Promise<void> {
   const docs = await mkdtemp(path.join(os.tmpdir(), 'kb-search-'));
   const staging = `${target}.tmp-${randomBytes(4).toString('hex')}`;
   const facets = emptyFacets();
@@ -102,6 +118,8 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
           const count = (name: keyof FacetCounts, value: string) => void (facets[name][value] = (facets[name][value] ?? 0) + 1);
           count('query', session.query);
           count('status', session.status);
+          const { year } = searchFacets(session);
+          if (year) count('year', year);
           for (const tag of new Set(session.tags)) count('tag', tag);
           for (const source of searchFacets(session).sources) count('source', source);
           // The path gives the URL Pagefind records: /q/<slug>/<name>/, as on the site.
@@ -112,7 +130,7 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
       ),
     );
     await mkdir(path.dirname(target), { recursive: true });
-    await indexDocuments(docs, staging, entries.length);
+    await indexDocuments(docs, staging, entries.length, { standard });
     await writeFile(path.join(staging, 'facets.json'), JSON.stringify(facets));
     await rm(target, { recursive: true, force: true });
     await rename(staging, target);

@@ -18,11 +18,16 @@ const UNUSED = /^(pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)|page
 /** Files every bundle shares, kept once at the top of dist/pagefind/. */
 export const SHARED = ['pagefind.js', 'wasm.en.pagefind'];
 
-/** Indexes the documents under `site` into `outputPath`, checking that each of the `expected` pages was indexed. */
-export async function indexDocuments(site: string, outputPath: string, expected: number): Promise<void> {
+/**
+ * Indexes the documents under `site` into `outputPath`, checking that each of the `expected` pages
+ * was indexed. A date bundle is trimmed to what the search page uses and shares the WebAssembly;
+ * the one index (`standard`) keeps Pagefind's own files, for its API, UIs and web worker.
+ */
+export async function indexDocuments(site: string, outputPath: string, expected: number, { standard = false } = {}): Promise<void> {
   const output = await runPagefind(site, outputPath);
   const pages = Number(/Indexed (\d+) pages?/.exec(output)?.[1] ?? NaN);
   if (pages !== expected) throw new Error(`Pagefind indexed ${pages} pages for ${expected} briefings:\n${output.trim()}`);
+  if (standard) return;
   for (const name of await readdir(outputPath)) if (UNUSED.test(name)) await rm(path.join(outputPath, name), { force: true });
   await shareWasm(outputPath);
 }

@@ -66,11 +66,11 @@ describe.skipIf(!hasChromium)('a knowledge base built from an imported MICA expo
     await page.close();
   });
 
-  it('writes a search index that holds the briefing, in one bundle listed in the manifest', async () => {
+  it('writes a search index that holds the briefing: the one index, in Pagefind\'s own place, listed in the manifest', async () => {
     const pagefind = path.join(dir, 'dist', 'pagefind');
     const manifest = JSON.parse(await readFile(path.join(pagefind, 'bundles.json'), 'utf8'));
-    expect(manifest).toMatchObject({ total: 1, bundles: [{ key: '2026', count: 1, path: 'pagefind/2026/' }] });
-    const entry = JSON.parse(await readFile(path.join(pagefind, '2026', 'pagefind-entry.json'), 'utf8'));
+    expect(manifest).toMatchObject({ total: 1, bundles: [{ key: 'all', count: 1, path: 'pagefind/' }] });
+    const entry = JSON.parse(await readFile(path.join(pagefind, 'pagefind-entry.json'), 'utf8'));
     expect(Object.values(entry.languages as Record<string, { page_count: number }>).reduce((n, l) => n + l.page_count, 0)).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GITHUB_API_DEFAULT, githubSettings, notifySettings, providerOverrides, providerSettings, readVar, siteContentDir } from './env.ts';
+import { GITHUB_API_DEFAULT, githubSettings, notifySettings, providerOverrides, providerSettings, readVar, searchOneIndexMax, siteContentDir } from './env.ts';
 
 describe('env', () => {
   it('trims values and treats a blank one as unset', () => {
@@ -42,5 +42,20 @@ describe('notifySettings', () => {
   it('still needs both SMTP_URL and KB_NOTIFY_EMAIL for e-mail', () => {
     expect(notifySettings({ KB_NOTIFY_URL: 'https://h/x', SMTP_URL: 'smtp://h' })).toEqual({ webhook: 'https://h/x' });
     expect(notifySettings({ SMTP_URL: 'smtp://h', KB_NOTIFY_EMAIL: 'a@b' })).toEqual({ smtp: 'smtp://h', email: 'a@b' });
+  });
+});
+
+describe('searchOneIndexMax', () => {
+  it('reads KB_SEARCH_ONE_INDEX_MAX as a count of briefings, else the default', () => {
+    expect(searchOneIndexMax({}, 300)).toBe(300);
+    expect(searchOneIndexMax({ KB_SEARCH_ONE_INDEX_MAX: ' 0 ' }, 300)).toBe(0);
+    expect(searchOneIndexMax({ KB_SEARCH_ONE_INDEX_MAX: '5000' }, 300)).toBe(5000);
+    expect(searchOneIndexMax({ KB_SEARCH_ONE_INDEX_MAX: '' }, 300)).toBe(300);
+  });
+
+  it('refuses anything but a whole number, naming the variable and the default', () => {
+    for (const bad of ['-1', '2.5', 'lots', '1e3']) {
+      expect(() => searchOneIndexMax({ KB_SEARCH_ONE_INDEX_MAX: bad }, 300)).toThrow(`KB_SEARCH_ONE_INDEX_MAX must be a whole number of briefings (0 or more), not "${bad}". Unset it for the default, 300.`);
+    }
   });
 });

@@ -32,6 +32,8 @@ export const KB_VARS = {
   githubRepository: 'GITHUB_REPOSITORY',
   /** GitHub's REST API (Actions sets it; https://api.github.com by default; GitHub Enterprise has its own). */
   githubApiUrl: 'GITHUB_API_URL',
+  /** The most briefings indexed as one Pagefind index at dist/pagefind/ (src/search/layout.ts); more are split into date bundles. */
+  searchOneIndexMax: 'KB_SEARCH_ONE_INDEX_MAX',
   /** The site's origin and base path (read by astro.config.mjs too): alerts link to the briefing there. */
   site: 'KB_SITE',
   base: 'KB_BASE',
@@ -115,4 +117,12 @@ export function siteSettings(env: Env): { site?: string; base: string } {
   const base = `/${(readVar(env, KB_VARS.base) ?? '').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
   const site = readVar(env, KB_VARS.site);
   return { ...(site ? { site } : {}), base };
+}
+
+/** `KB_SEARCH_ONE_INDEX_MAX` as a count of briefings, else `fallback`; a value that is not a whole number ≥ 0 is an error that says so. */
+export function searchOneIndexMax(env: Env, fallback: number): number {
+  const raw = readVar(env, KB_VARS.searchOneIndexMax);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${KB_VARS.searchOneIndexMax} must be a whole number of briefings (0 or more), not "${raw}". Unset it for the default, ${fallback}.`);
+  return Number(raw);
 }

@@ -160,13 +160,13 @@ describe('the docs list exactly the registry', () => {
   });
 
   it('docs/configuration.md: the provider overrides, the reader’s one variable, and the alerts’', () => {
-    expect(table(read('docs/configuration.md'), 'variable').flatMap((r) => variables(r[0]))).toEqual([...overrides, KB_VARS.allowPrivateHosts, KB_VARS.notifyUrl, KB_VARS.smtpUrl, KB_VARS.notifyEmail, KB_VARS.notifyGithub]);
+    expect(table(read('docs/configuration.md'), 'variable').flatMap((r) => variables(r[0]))).toEqual([...overrides, KB_VARS.allowPrivateHosts, KB_VARS.notifyUrl, KB_VARS.smtpUrl, KB_VARS.notifyEmail, KB_VARS.searchOneIndexMax, KB_VARS.notifyGithub]);
   });
 
   it('README.md: every provider name, variable and default base URL', () => {
     const rows = table(read('README.md'), 'variable');
     // KB_SITE and KB_BASE configure the site build (astro.config.mjs), not providers; the alerts' variables are kb run's.
-    expect(rows.flatMap((r) => variables(r[0])).sort()).toEqual([...overrides, ...varsOf('search'), ...varsOf('llm'), KB_VARS.site, KB_VARS.base, KB_VARS.allowPrivateHosts, KB_VARS.notifyUrl, KB_VARS.smtpUrl, KB_VARS.notifyEmail, KB_VARS.notifyGithub].sort());
+    expect(rows.flatMap((r) => variables(r[0])).sort()).toEqual([...overrides, ...varsOf('search'), ...varsOf('llm'), KB_VARS.site, KB_VARS.base, KB_VARS.allowPrivateHosts, KB_VARS.notifyUrl, KB_VARS.smtpUrl, KB_VARS.notifyEmail, KB_VARS.notifyGithub, KB_VARS.searchOneIndexMax].sort());
     const row = (variable: string) => rows.find((r) => variables(r[0]).includes(variable))!;
     expect(codes(row(KB_VARS.search)[1])).toEqual(SEARCH_PROVIDERS);
     expect(codes(row(KB_VARS.llm)[1])).toEqual(LLM_PROVIDERS);

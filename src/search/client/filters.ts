@@ -34,14 +34,9 @@ export function setupFilters(options: FilterOptions): () => void {
 }
 
 function valueLists(index: SearchIndex): (name: FilterName) => Promise<Values> {
-  let menuValues: Promise<Partial<Record<'query' | 'tag' | 'status', Values>>> | undefined;
+  let menuValues: Promise<Partial<Record<'query' | 'tag' | 'status' | 'year', Values>>> | undefined;
   let sourceValues: Promise<Values> | undefined;
   return async (name) => {
-    if (name === 'year') {
-      const years = new Map<string, number>();
-      for (const b of (await index.manifest).bundles) years.set(b.key.slice(0, 4), (years.get(b.key.slice(0, 4)) ?? 0) + b.count);
-      return [...years].sort((a, b) => (a[0] < b[0] ? 1 : -1));
-    }
     if (name === 'source') return (sourceValues ??= index.json('sources.json'));
     return (await (menuValues ??= index.json('filters.json')))[name] ?? [];
   };

@@ -9,6 +9,7 @@ import type { BundleManifest } from '#search/bundles.ts';
 import type { ManifestBundle, SearchIndex } from './loader.ts';
 import type { PagefindSearchResult } from './pagefind-api.ts';
 import { SORTS, type SearchState, type Sort } from './state.ts';
+import { ONE_INDEX_KEY } from '#search/layout.ts';
 
 /** Results shown at a time. */
 export const PAGE = 10;
@@ -21,17 +22,18 @@ export interface Hit {
 /** With no term there is no relevance to rank by: newest first. */
 export const sortKey = (state: SearchState): Sort => state.sort || (state.term ? '' : 'date');
 
-/** The bundles to search, in the order to search them; the year filter chooses bundles. */
+/** The bundles to search, in the order to search them; the year filter chooses date bundles (the one index filters years itself). */
 export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundle[] {
+  if (m.bundles.length === 1 && m.bundles[0]!.key === ONE_INDEX_KEY) return m.bundles;
   const years = state.filters.year;
   const chosen = m.bundles.filter((b) => years.length === 0 || years.includes(b.key.slice(0, 4)));
   return sortKey(state) === 'oldest' ? chosen.reverse() : chosen;
 }
 
-/** The question, tag, source and status filters, any of the chosen values (years choose bundles). */
-export function pagefindFilters(state: SearchState): Record<string, { any: string[] }> {
+/** The question, tag, source and status filters, any of the chosen values; years too in the one index (date bundles are chosen by year). */
+export function pagefindFilters(state: SearchState, oneIndex = false): Record<string, { any: string[] }> {
   const filters: Record<string, { any: string[] }> = {};
-  for (const name of ['query', 'tag', 'source', 'status'] as const) if (state.filters[name].length) filters[name] = { any: state.filters[name] };
+  for (const name of ['query', 'tag', 'source', 'status', ...(oneIndex ? (['year'] as const) : [])] as const) if (state.filters[name].length) filters[name] = { any: state.filters[name] };
   return filters;
 }
 
@@ -97,7 +99,7 @@ export class BundleSearch {
     const bundle = this.order[this.next]!;
     const pf = await this.index.instance(bundle.key);
     const key = sortKey(this.state);
-    const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state), sort: key ? SORTS[key] : {} });
+    const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state, bundle.key === ONE_INDEX_KEY), sort: key ? SORTS[key] : {} });
     if (id !== this.run) return;
     this.next++;
     for (const result of found?.results ?? []) this.hits.push({ bundle: bundle.key, result });

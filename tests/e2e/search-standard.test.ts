@@ -1,0 +1,128 @@
+// The one index (src/search/layout.ts) in Debian's Chromium: a knowledge base of four briefings
+// over three years is one Pagefind index at /pagefind/, so
+//   - Pagefind's own API works from /pagefind/pagefind.js, as a site owner or another site's
+//     mergeIndex would use it, and so does Pagefind's own UI (pagefind-ui.js);
+//   - the search page ranks by relevance across the whole history: an old briefing about a word
+//     comes before newer ones that only mention it, whichever year they are in; "newest first" is
+//     a choice, and the year is a filter of the same index.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+
+if (!hasChromium) console.warn(chromiumMissing);
+
+const session = (id: string, slug: string, generatedAt: string, query: string, answer: string, snippet: string) => ({
+  schemaVersion: 2,
+  id,
+  query,
+  querySlug: slug,
+  generatedAt,
+  answer: { text: `${answer} [1].`, figures: [] },
+  summary: 'A short summary [1].',
+  analysis: '',
+  tags: ['minerals'],
+  steps: [{ id: 'step_1', query: `${slug} sources`, results: [{ title: `${slug} report`, url: `https://example.org/${slug}/${id.slice(0, 4)}`, snippet }] }],
+  status: 'complete',
+});
+
+// The 2024 briefing is about hafnium; the newer ones mention it once, in a source's snippet.
+const sessions = [
+  session('1a1a1a1a-0000-4000-8000-000000000001', 'hafnium-supply', '2024-05-02T09:00:00Z', 'Who supplies hafnium for superalloys?', 'Hafnium comes from zirconium refining: hafnium supply follows zirconium output', 'Hafnium is a by-product of zirconium.'),
+  session('2b2b2b2b-0000-4000-8000-000000000002', 'nuclear-fuel', '2025-06-03T09:00:00Z', 'How secure is nuclear fuel cladding supply?', 'Cladding depends on a few zirconium plants', 'Cladding must be free of hafnium.'),
+  session('3c3c3c3c-0000-4000-8000-000000000003', 'turbine-alloys', '2026-02-04T09:00:00Z', 'Are turbine alloys short of inputs?', 'Alloy makers report long lead times', 'Some grades add hafnium.'),
+  session('4d4d4d4d-0000-4000-8000-000000000004', 'chip-materials', '2026-03-05T09:00:00Z', 'Which chip materials face export controls?', 'Gallium and germanium are controlled', 'Gate oxides use hafnium.'),
+];
+
+describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and relevance across all history', () => {
+  let browser: Browser;
+  let url: string;
+  let dist: string;
+  let names: Record<string, string>;
+  let close: () => Promise<void> = async () => {};
+  let fixtures: string;
+
+  beforeAll(async () => {
+    fixtures = await mkdtemp(path.join(os.tmpdir(), 'kb-standard-json-'));
+    const file = path.join(fixtures, 'sessions.json');
+    await writeFile(file, JSON.stringify(sessions));
+    const built = await importedSite('kb-standard-', [file]);
+    ({ browser, url, close } = built);
+    dist = path.join(built.dir, 'dist');
+    names = Object.fromEntries(await Promise.all(sessions.map(async (s) => [s.querySlug, (await built.sessions(s.querySlug))[0]!])));
+    // A page of the site owner's own, using Pagefind's ready-made UI on this index.
+    await writeFile(
+      path.join(dist, 'owner-search.html'),
+      '<!doctype html><html lang="en"><head><link href="/pagefind/pagefind-ui.css" rel="stylesheet"><script src="/pagefind/pagefind-ui.js"></script></head>' +
+        '<body><div id="search"></div><script>window.addEventListener("DOMContentLoaded", () => new PagefindUI({ element: "#search" }));</script></body></html>',
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await close();
+    await rm(fixtures, { recursive: true, force: true });
+  });
+
+  const briefingPath = (slug: string) => `/q/${slug}/${names[slug]}/`;
+
+  it('answers Pagefind\'s own API at /pagefind/pagefind.js, with every briefing and its meta', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    // As a string: the test runner would rewrite a dynamic import written in a function.
+    const found = (await page.evaluate(`(async () => {
+      const pagefind = await import('/pagefind/pagefind.js');
+      await pagefind.init();
+      const search = await pagefind.search('hafnium');
+      const data = await Promise.all(search.results.map((r) => r.data()));
+      const filters = await pagefind.filters();
+      return { urls: data.map((d) => d.url), titles: data.map((d) => d.meta.title), years: filters.year, nowhere: (await pagefind.search('xylophonist')).results.length };
+    })()`)) as { urls: string[]; titles: string[]; years: Record<string, number>; nowhere: number };
+    expect(found.urls).toHaveLength(4);
+    // Relevance across the whole history: the 2024 briefing about hafnium first.
+    expect(found.urls[0]).toBe(briefingPath('hafnium-supply'));
+    expect(new Set(found.urls)).toEqual(new Set(sessions.map((s) => briefingPath(s.querySlug))));
+    expect(found.titles[0]).toBe('Who supplies hafnium for superalloys?');
+    expect(found.years).toEqual({ '2024': 1, '2025': 1, '2026': 2 });
+    expect(found.nowhere).toBe(0);
+    await page.close();
+  });
+
+  it('works with Pagefind\'s own UI on a page of the site owner\'s', async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('owner-search.html', url).href);
+    await page.locator('.pagefind-ui__search-input').fill('hafnium');
+    await expect.poll(() => page.locator('.pagefind-ui__result-link').count(), { timeout: 15_000 }).toBe(4);
+    expect(await page.locator('.pagefind-ui__result-link').first().getAttribute('href')).toBe(briefingPath('hafnium-supply'));
+    await page.close();
+  });
+
+  async function hits(query: string): Promise<{ page: Page; paths: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 4000 } });
+    await page.goto(new URL(`search/${query}`, url).href);
+    await expect.poll(() => page.locator('.search-results .hit-title a').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.hit-loading').count(), { timeout: 15_000 }).toBe(0);
+    const paths = await page.locator('.search-results .hit-title a').evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    return { page, paths };
+  }
+
+  it('ranks an old briefing about the word above newer ones that only mention it, on the search page', async () => {
+    const { page, paths } = await hits('?q=hafnium');
+    expect(paths).toHaveLength(4);
+    expect(paths[0]).toBe(briefingPath('hafnium-supply'));
+    // Every period was searched at once: nothing is left to "search earlier briefings" for.
+    expect(await page.locator('[data-summary]').innerText()).toBe('4 briefings found for “hafnium”.');
+    expect(await page.locator('[data-more]').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('puts the newest first when asked, and filters by year in the same index', async () => {
+    const newest = await hits('?q=hafnium&sort=date');
+    expect(newest.paths).toEqual(['chip-materials', 'turbine-alloys', 'nuclear-fuel', 'hafnium-supply'].map(briefingPath));
+    await newest.page.close();
+    const in2026 = await hits('?q=hafnium&year=2026');
+    expect(new Set(in2026.paths)).toEqual(new Set(['chip-materials', 'turbine-alloys'].map(briefingPath)));
+    await in2026.page.close();
+  });
+});
