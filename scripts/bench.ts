@@ -19,6 +19,9 @@
 //   --ledger-sessions N (10000)                                                   ledger
 //   --queries N (100) --latency MS (200) --concurrency C (8) --steps S (4)     pipeline
 //   --sessions N (100) --seed S (1) --questions Q (sessions/40, 10–500)         build
+//   --schema 1|2 (2) the synthetic sessions' shape: 2 as the pipeline writes them now (answer,
+//                  key figures over time, pages read and passages, method, ledger); 1 the shape
+//                  before December 2026, to compare with figures measured then
 //   --reading-read N (3) --reading-passages N (3)   reading, what-if: pages opened per step, and
 //                  passages the reader keeps per page (the issue's figures use the defaults)
 //   --replicate K  generate sessions/K and copy them K times (new ids, new question slugs): for
@@ -57,6 +60,7 @@ try {
     replicate: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     questions: { type: 'string' },
+    schema: { type: 'string', default: '2' },
     'skip-baseline': { type: 'boolean', default: false },
     'skip-search': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
@@ -135,7 +139,8 @@ if (runBuild) {
   const replicate = count('replicate', values.replicate)!;
   const total = count('sessions', values.sessions)!;
   if (total % replicate) usage(`--sessions ${total} is not a multiple of --replicate ${replicate}`);
-  const options: SyntheticOptions = { sessions: total / replicate, seed: count('seed', values.seed, 0)!, questions: count('questions', values.questions) };
+  if (values.schema !== '1' && values.schema !== '2') usage(`--schema must be 1 or 2, got "${values.schema}"`);
+  const options: SyntheticOptions = { sessions: total / replicate, seed: count('seed', values.seed, 0)!, questions: count('questions', values.questions), schema: values.schema === '1' ? 1 : 2 };
   let workDir: string;
   if (values.keep) {
     workDir = path.resolve(values.keep);
@@ -160,7 +165,7 @@ if (runBuild) {
     return row;
   };
   try {
-    log(`${options.sessions} synthetic sessions over ${questionCount(options)} questions (seed ${options.seed})…`);
+    log(`${options.sessions} synthetic sessions (schema version ${options.schema}) over ${questionCount(options)} questions (seed ${options.seed})…`);
     const synthetic = await syntheticContent(options, contentDir);
     log(`sessions ${synthetic.cached ? 'copied from the cache' : 'generated'} in ${secs(synthetic.ms)} (${synthetic.cacheDir})`);
     if (replicate > 1) log(`replicated ${replicate}×: ${options.sessions + (await replicateContent(contentDir, replicate))} sessions`);
@@ -229,7 +234,7 @@ function printTable(rows: Row[], options: SyntheticOptions, note?: string) {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  console.log(`\nbuild benchmark: ${options.sessions} sessions, ${questionCount(options)} questions, seed ${options.seed}; ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
+  console.log(`\nbuild benchmark: ${options.sessions} sessions (schema version ${options.schema ?? 2}), ${questionCount(options)} questions, seed ${options.seed}; ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
   const load = os.loadavg()[0]!;
   console.log(`  load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${load.toFixed(1)}${Math.max(loadAtStart, load) > os.availableParallelism() * 0.75 ? ': other work on the machine, times are inflated' : ''}`);
   console.log(line(header));

@@ -30,7 +30,8 @@ function figuresFor(i: number, seed: number): KeyFigure[] {
 
 /** A pair: a session, and the next run of its question, in which some findings and figures moved. */
 function pair(options: SyntheticOptions, i: number): { before: Session; after: Session } {
-  const base = sessionFor(options, i);
+  // The version 1 shape: this benchmark gives the pair its own answers and summaries.
+  const base = sessionFor({ ...options, schema: 1 }, i);
   const findings = findingsFor(options, i, FINDINGS);
   const fresh = findingsFor(options, i, FINDINGS, 'fresh');
   const figures = figuresFor(i, options.seed);

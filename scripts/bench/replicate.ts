@@ -19,12 +19,20 @@ export async function replicateContent(contentDir: string, times: number): Promi
       const id = /^id: (\S+)$/m.exec(text)?.[1];
       const slug = /^querySlug: (\S+)$/m.exec(text)?.[1];
       if (!id || !slug) throw new Error(`replicate: ${file} has no plain id or querySlug line`);
-      const newId = createHash('sha256').update(`${k}:${id}`).digest('hex').slice(0, 8) + id.slice(8);
+      const copyId = (old: string) => createHash('sha256').update(`${k}:${old}`).digest('hex').slice(0, 8) + old.slice(8);
+      const newId = copyId(id);
       const newSlug = `${slug}-x${k}`;
       const name = path.basename(file).replace(/-[0-9a-f]{8}\.mdx$/, `-${newId.slice(0, 8)}.mdx`);
       const dir = path.join(root, newSlug);
       await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, name), text.replace(/^id: \S+$/m, `id: ${newId}`).replace(/^querySlug: \S+$/m, `querySlug: ${newSlug}`), { flag: 'wx' });
+      // A version 2 session names its question's previous session (`previous.id`, `ledger.previous`):
+      // in the copy, the copy of that session.
+      const copied = text
+        .replace(/^id: \S+$/m, `id: ${newId}`)
+        .replace(/^querySlug: \S+$/m, `querySlug: ${newSlug}`)
+        .replace(/^(previous:\n  id: )(\S+)$/m, (_, head: string, old: string) => head + copyId(old))
+        .replace(/^(ledger:\n(?:  .*\n)*?  previous: )(\S+)$/m, (_, head: string, old: string) => head + copyId(old));
+      await writeFile(path.join(dir, name), copied, { flag: 'wx' });
       written++;
     }
   }
