@@ -5,7 +5,8 @@
 // index chunks, fragments; whether loaded with the page or on typing) and the search page's own
 // scripts and styles — all but the HTML page itself, the favicon and the stylesheets every page
 // shares. Latency is the time from the input event until the results hold a result link and a
-// highlighted match of the word. Works on the project's search page (src/pages/search.astro)
+// highlighted match of the word, or, for a word found nowhere, until the page says it found none.
+// Works on the project's search page (src/pages/search.astro)
 // and on the baseline's Pagefind component UI.
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -40,6 +41,9 @@ const RESULT = ':is(.search-results, pagefind-results) a[href]';
  * the newest briefings before anything is typed, so a result link alone proves nothing.
  */
 const MATCH = ':is(.search-results, pagefind-results) mark';
+/** A word found nowhere: the project's search page says so in its summary line once every bundle it searches has answered. */
+const SUMMARY = '.search-summary[data-summary]';
+const NOTHING = /^No briefings found for/;
 
 export async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
   const browser = await launchChromium();
@@ -120,12 +124,14 @@ export async function measureSearch(browser: Browser, dist: string, word: string
     typing = true;
     // Timed inside the page: from the input event to the first result link in the DOM.
     const latencyMs = await page.evaluate(
-      ({ word, selector, match, inputSelector }) =>
+      ({ word, selector, match, inputSelector, summary, nothingSource }) =>
         new Promise<number>((resolve, reject) => {
           const el = document.querySelector(inputSelector) as HTMLInputElement;
+          const nothing = new RegExp(nothingSource);
           const t0 = performance.now();
           const done = () => {
-            if (document.querySelector(selector) && document.querySelector(match)) {
+            const found = document.querySelector(selector) && document.querySelector(match);
+            if (found || nothing.test(document.querySelector(summary)?.textContent ?? '')) {
               observer.disconnect();
               clearTimeout(timer);
               resolve(performance.now() - t0);
@@ -138,7 +144,7 @@ export async function measureSearch(browser: Browser, dist: string, word: string
           el.value = word;
           el.dispatchEvent(new Event('input', { bubbles: true }));
         }),
-      { word, selector: RESULT, match: MATCH, inputSelector: INPUT },
+      { word, selector: RESULT, match: MATCH, inputSelector: INPUT, summary: SUMMARY, nothingSource: NOTHING.source },
     );
     // Whatever the first page of results still fetches (fragments) belongs to the first search.
     for (let seen = -1; seen !== pending.length; ) {
@@ -146,7 +152,8 @@ export async function measureSearch(browser: Browser, dist: string, word: string
       await page.waitForTimeout(500);
     }
     await Promise.all(pending);
-    const results = await page.locator(`${RESULT}:visible`).count();
+    // With no match the page still lists the newest briefings it was opened with: those are not results.
+    const results = (await page.locator(MATCH).count()) ? await page.locator(`${RESULT}:visible`).count() : 0;
     const largest = [...finished].sort((a, b) => b.bytes - a.bytes).slice(0, 6).map((f) => `${new URL(f.url).pathname.replace(/^.*\/pagefind\//, '').replace(/^\/_astro\//, '_astro/')} ${(f.bytes / 1024).toFixed(1)} KB`);
     return {
       bytes: finished.reduce((a, f) => a + f.bytes, 0),
