@@ -22,7 +22,10 @@ import { ONE_INDEX_KEY } from './layout.ts';
 export const BUNDLE_LIMIT = 300;
 
 /** Bump when the layout of a bundle's folder changes, so cached bundles are rebuilt. */
-export const BUNDLE_LAYOUT_VERSION = 3; // 3: the one index (./layout.ts), year counts
+export const BUNDLE_LAYOUT_VERSION = 4; // 3: the one index (./layout.ts), year counts; 4: Pagefind's scripts kept, for the merge
+
+/** Bump when ./merge.ts writes another index from the same bundles. */
+export const MERGE_VERSION = 1;
 
 export interface Dated {
   meta: { id: string; generatedAt: string };

@@ -45,7 +45,7 @@ describe('the search bundles of a build', () => {
     // The fifth briefing was cut off: the status filter counts it apart.
     for (const [i, d] of dates.entries()) await writeSession(content, session(i + 1, d, i === 4 ? { status: 'partial' } : {}));
     const result = await build();
-    expect(result).toEqual({ indexed: ['2025-03', '2025-02', '2025-01', '2024'], reused: [], pages: 7 });
+    expect(result).toEqual({ indexed: ['2025-03', '2025-02', '2025-01', '2024'], reused: [], pages: 7, merged: 'merged' });
     const m = await manifest();
     expect(m.total).toBe(7);
     expect(m.bundles.map(({ key, first, last, count, path: p }) => ({ key, first, last, count, path: p }))).toEqual([
@@ -55,11 +55,15 @@ describe('the search bundles of a build', () => {
       { key: '2024', first: '2024-03-01', last: '2024-09-01', count: 2, path: 'pagefind/2024/' },
     ]);
     const out = path.join(site, 'pagefind');
-    expect((await readdir(out)).sort()).toEqual(['2024', '2025-01', '2025-02', '2025-03', 'bundles.json', 'filters.json', 'pagefind.js', 'sources.json', 'wasm.en.pagefind']);
+    const top = await readdir(out);
+    expect(top.filter((f) => /^\d{4}/.test(f)).sort()).toEqual(['2024', '2025-01', '2025-02', '2025-03']);
+    // The bundles merged into one index in Pagefind's own place, with Pagefind's API, UIs and worker
+    // (merge.test.ts checks the merge against Pagefind's own index of the same pages).
+    expect(top).toEqual(expect.arrayContaining(['pagefind.js', 'wasm.en.pagefind', 'pagefind-entry.json', 'pagefind-worker.js', 'pagefind-ui.js', 'pagefind-ui.css', 'index', 'filter', 'fragment', 'bundles.json', 'filters.json', 'sources.json']));
+    expect(JSON.parse(await readFile(path.join(out, 'pagefind-entry.json'), 'utf8')).languages.en).toMatchObject({ page_count: 7, wasm: 'en' });
     const bundle = await readdir(path.join(out, '2024'));
     expect(bundle).toEqual(expect.arrayContaining(['pagefind-entry.json', 'index', 'fragment', 'filter']));
-    // No per-bundle copy of the WebAssembly (the entry points at the shared one), nor Pagefind's
-    // own UIs and worker, which the search page does not use.
+    // No per-bundle copy of the WebAssembly (the entry points at the shared one) or of Pagefind's scripts.
     expect(bundle.filter((f) => /wasm|-ui|highlight|worker|^pagefind\.js$/.test(f))).toEqual([]);
     const entry = JSON.parse(await readFile(path.join(out, '2024', 'pagefind-entry.json'), 'utf8'));
     expect(new URL(`/pagefind/2024/wasm.${entry.languages.en.wasm}.pagefind`, 'https://x.org').pathname).toBe('/pagefind/wasm.en.pagefind');
@@ -92,7 +96,8 @@ describe('the search bundles of a build', () => {
     await writeSession(content, session(4, '2026-03-01T10:00:00Z'));
     expect((await build(3, 3)).indexed).toEqual(['2026', '2025', '2024']);
     expect(await readdir(path.join(content, '.cache', 'search'))).toEqual(expect.not.arrayContaining(['all']));
-    expect(await readdir(out)).not.toContain('pagefind-entry.json');
+    expect((await readdir(path.join(content, '.cache', 'search'))).sort()).toEqual(['2024', '2025', '2026', '_merged']);
+    expect(JSON.parse(await readFile(path.join(out, 'pagefind-entry.json'), 'utf8')).languages.en.page_count).toBe(4);
   }, 60_000);
 
   it('reuses unchanged bundles from the cache and indexes again only the bundle a new session changes', async () => {
@@ -105,23 +110,24 @@ describe('the search bundles of a build', () => {
     expect(await inode('2024')).toBe(await cachedEntry('2024')); // hard-linked, not copied
 
     await writeSession(content, session(4, '2026-02-05T10:00:00Z'));
-    expect(await build()).toEqual({ indexed: ['2026'], reused: ['2025', '2024'], pages: 4 });
+    expect(await build()).toEqual({ indexed: ['2026'], reused: ['2025', '2024'], pages: 4, merged: 'merged' });
     expect(await cacheDirs('2024')).toEqual(old2024);
     // The stale version of the changed bundle is gone; one version per key is kept.
     expect(await cacheDirs('2026')).toHaveLength(1);
     expect(await cacheDirs('2026')).not.toEqual(old2026);
     expect((await manifest()).bundles.map((b) => [b.key, b.count])).toEqual([['2026', 2], ['2025', 1], ['2024', 1]]);
 
-    // Nothing changed: nothing is indexed.
-    expect(await build()).toEqual({ indexed: [], reused: ['2026', '2025', '2024'], pages: 4 });
+    // Nothing changed: nothing is indexed or merged.
+    expect(await build()).toEqual({ indexed: [], reused: ['2026', '2025', '2024'], pages: 4, merged: 'cached' });
+    expect((await readdir(path.join(content, '.cache', 'search', '_merged')))).toHaveLength(1);
   }, 60_000);
 
   it('drops the cache of keys that no longer exist, as when a growing year splits into months', async () => {
     for (const [i, d] of ['2025-01-05T10:00:00Z', '2025-02-05T10:00:00Z'].entries()) await writeSession(content, session(i + 1, d));
     await build(3);
-    expect(await readdir(path.join(content, '.cache', 'search'))).toEqual(['2025']);
+    expect((await readdir(path.join(content, '.cache', 'search'))).sort()).toEqual(['2025', '_merged']);
     await build(1);
-    expect((await readdir(path.join(content, '.cache', 'search'))).sort()).toEqual(['2025-01', '2025-02']);
+    expect((await readdir(path.join(content, '.cache', 'search'))).sort()).toEqual(['2025-01', '2025-02', '_merged']);
   }, 60_000);
 
   it('refuses a cached bundle whose page count is not its number of briefings, saying what to delete', async () => {

@@ -1,19 +1,20 @@
 // Writes dist/pagefind/ for a catalog: up to ONE_INDEX_MAX briefings as one Pagefind index in
 // Pagefind's standard place (./layout.ts), else the briefings split into date bundles
 // (./bundles.ts), each its own Pagefind index, built one at a time because Pagefind's memory is
-// bounded by the largest bundle. A bundle whose briefings did not change is copied from `<content>/.cache/search/`
-// instead of indexed again (a new session normally changes only the newest bundle). Each briefing
-// is indexed from its session (./document.ts), not by reading the built page back.
+// bounded by the largest bundle, and then merged (./merge.ts) into one index in Pagefind's
+// standard place for Pagefind's API, UIs and mergeIndex. A bundle whose briefings did not change
+// is copied from `<content>/.cache/search/` instead of indexed again (a new session normally
+// changes only the newest bundle). Each briefing is indexed from its session (./document.ts), not
+// by reading the built page back.
 //
-// Layout of dist/pagefind/ with the one index: Pagefind's own (pagefind.js, pagefind-entry.json,
-// its UIs and worker, index/, filter/, fragment/), and bundles.json, filters.json, sources.json.
-// With date bundles:
-//   pagefind.js, wasm.en.pagefind   shared by every bundle (one download for the whole page)
+// Layout of dist/pagefind/, in both cases Pagefind's own: pagefind.js, pagefind-entry.json, its
+// .pf_meta, index/, filter/, fragment/, its UIs and worker; and ours: bundles.json (the manifest,
+// newest bundle first: BundleManifest), filters.json and sources.json (the filter menus' values,
+// fetched when a menu opens). With date bundles, also:
 //   <key>/                          one bundle: pagefind-entry.json, its .pf_meta, index/,
-//                                   filter/, fragment/
-//   bundles.json                    the manifest, newest bundle first (BundleManifest)
-//   filters.json, sources.json      the filter menus' values, fetched when a menu opens
-import { randomBytes } from 'node:crypto';
+//                                   filter/, fragment/ (sharing ../pagefind.js and ../wasm.en.pagefind),
+//                                   which the search page reads; invisible to Pagefind's API
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,9 +22,10 @@ import pLimit from 'p-limit';
 import { readSession, type Catalog } from '#kb/store/catalog.ts';
 import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
-import { BUNDLE_LIMIT, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
+import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
 import { ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
-import { SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
+import { SCRIPTS, SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
+import { mergeIndexes } from './merge.ts';
 
 export interface SearchBuildLog {
   info(message: string): void;
@@ -35,6 +37,8 @@ export interface SearchBuildResult {
   indexed: string[];
   reused: string[];
   pages: number;
+  /** With date bundles: whether their merge into the standard index was made this time or taken from the cache. */
+  merged?: 'merged' | 'cached';
 }
 
 export interface SearchLayoutOptions {
@@ -80,16 +84,17 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     if (standard) {
       await linkTree(cached, out, (name) => name !== 'facets.json');
     } else {
-      await linkTree(cached, path.join(out, bundle.key), (name) => !SHARED.includes(name) && name !== 'facets.json');
-      // Same Pagefind version, same files: take the shared ones from the first bundle.
-      if (manifest.bundles.length === 0) for (const name of SHARED) await linkFile(path.join(cached, name), path.join(out, name));
+      await linkTree(cached, path.join(out, bundle.key), (name) => !SCRIPTS.test(name) && name !== 'facets.json');
+      // Same Pagefind version, same files: take Pagefind's scripts from the newest bundle.
+      if (manifest.bundles.length === 0) for (const name of await readdir(cached)) if (SCRIPTS.test(name)) await linkFile(path.join(cached, name), path.join(out, name));
     }
     addFacets(facets, JSON.parse(await readFile(path.join(cached, 'facets.json'), 'utf8')) as FacetCounts);
     manifest.bundles.push({ key: bundle.key, first: bundle.first, last: bundle.last, count: pages, path: standard ? 'pagefind/' : `pagefind/${bundle.key}/`, hash });
     manifest.total += pages;
   }
+  if (bundles.length && bundles[0]!.key !== ONE_INDEX_KEY) result.merged = await mergeBundles(manifest, cacheRoot, out);
   // Keys that no longer exist (a year split into months, deleted sessions).
-  const keys = new Set(bundles.map((b) => b.key));
+  const keys = new Set([...bundles.map((b) => b.key), MERGED]);
   for (const name of await readdir(cacheRoot).catch(() => [])) if (!keys.has(name)) await rm(path.join(cacheRoot, name), { recursive: true, force: true });
 
   if (manifest.total !== catalog.entries.length) {
@@ -101,6 +106,33 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
   await writeFile(path.join(out, 'sources.json'), JSON.stringify(byCount(facets.source)));
   result.pages = manifest.total;
   return result;
+}
+
+/** The cache folder of the bundles' merge, beside the bundles' own. */
+const MERGED = '_merged';
+
+/**
+ * Merges the bundles into one index at dist/pagefind/ (./merge.ts), or takes the merge of the same
+ * bundles from the cache. The merge reads every bundle, so it is redone whenever one changes.
+ */
+async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: string): Promise<'merged' | 'cached'> {
+  const hash = createHash('sha1').update(JSON.stringify([MERGE_VERSION, manifest.bundles.map((b) => b.hash)])).digest('hex').slice(0, 20);
+  const cached = path.join(cacheRoot, MERGED, hash);
+  let made: 'merged' | 'cached' = 'cached';
+  if (!(await exists(path.join(cached, 'pagefind-entry.json')))) {
+    await rm(path.join(cacheRoot, MERGED), { recursive: true, force: true });
+    const staging = `${cached}.tmp-${randomBytes(4).toString('hex')}`;
+    try {
+      // Oldest first: the bundles partition the dates, so their pages in this order are in date order.
+      await mergeIndexes(manifest.bundles.map((b) => path.join(cacheRoot, b.key, b.hash)).reverse(), staging);
+      await rename(staging, cached);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    made = 'merged';
+  }
+  await linkTree(cached, out, () => true);
+  return made;
 }
 
 /** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached); `standard`: the one index, with all of Pagefind's files. */

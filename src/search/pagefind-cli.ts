@@ -2,7 +2,7 @@
 // search page uses. The CLI, not the Node API: at 10,000 briefings it took 59 s where the Node API
 // took 115–132 s.
 import { execFile } from 'node:child_process';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,11 +10,8 @@ const PAGEFIND_LIB = path.dirname(fileURLToPath(import.meta.resolve('pagefind'))
 /** The npm package's own launcher for its platform binary (what `npx pagefind` runs). */
 const PAGEFIND_CLI = path.join(PAGEFIND_LIB, 'runner', 'bin.cjs');
 
-/**
- * Files of Pagefind's output the site does not use: its ready-made UIs, the unforced language,
- * and the web worker (the search page runs Pagefind on its own thread: src/search/client/loader.ts).
- */
-const UNUSED = /^(pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)|pagefind-worker\.js|wasm\.unknown\.pagefind)$/;
+/** Pagefind's scripts: its API and WebAssembly, its ready-made UIs and web worker. */
+export const SCRIPTS = /^(pagefind\.js|wasm\.en\.pagefind|pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)|pagefind-worker\.js)$/;
 /** Files every bundle shares, kept once at the top of dist/pagefind/. */
 export const SHARED = ['pagefind.js', 'wasm.en.pagefind'];
 
@@ -27,9 +24,9 @@ export async function indexDocuments(site: string, outputPath: string, expected:
   const output = await runPagefind(site, outputPath);
   const pages = Number(/Indexed (\d+) pages?/.exec(output)?.[1] ?? NaN);
   if (pages !== expected) throw new Error(`Pagefind indexed ${pages} pages for ${expected} briefings:\n${output.trim()}`);
-  if (standard) return;
-  for (const name of await readdir(outputPath)) if (UNUSED.test(name)) await rm(path.join(outputPath, name), { force: true });
-  await shareWasm(outputPath);
+  // Forced English: Pagefind's fallback WebAssembly is never used.
+  await rm(path.join(outputPath, 'wasm.unknown.pagefind'), { force: true });
+  if (!standard) await shareWasm(outputPath);
 }
 
 /** Part of every bundle's cache key: another Pagefind version may write another index. */

@@ -20,7 +20,12 @@ const KB = fileURLToPath(new URL('../../bin/kb.ts', import.meta.url));
 
 /** Runs `kb ARGS…` as a user would, on the same Node that runs the tests. */
 export async function kb(...args: string[]) {
-  return promisify(execFile)(process.execPath, [KB, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  return kbWith(process.env, ...args);
+}
+
+/** kb with the given environment. */
+export async function kbWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return promisify(execFile)(process.execPath, [KB, ...args], { maxBuffer: 64 * 1024 * 1024, env });
 }
 
 /** Serves a built site; `base` mirrors the site's configured base path. */
@@ -51,12 +56,12 @@ export function launchChromium(): Promise<Browser> {
  * with `kb import`, build it with `kb build`, serve it, and start Chromium. `sessions(slug)` lists
  * a question's briefing page names, oldest first; `close` undoes it all.
  */
-export async function importedSite(prefix: string, files: string[]) {
+export async function importedSite(prefix: string, files: string[], { env = process.env }: { env?: NodeJS.ProcessEnv } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const content = path.join(dir, 'content');
   await mkdir(content, { recursive: true });
-  await kb('import', ...files, '--content', content);
-  await kb('build', '--content', content, '--out', path.join(dir, 'dist'));
+  await kbWith(env, 'import', ...files, '--content', content);
+  await kbWith(env, 'build', '--content', content, '--out', path.join(dir, 'dist'));
   const site = await serve(path.join(dir, 'dist'));
   const browser = await launchChromium();
   const sessions = async (slug: string) =>

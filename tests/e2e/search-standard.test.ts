@@ -1,15 +1,18 @@
-// The one index (src/search/layout.ts) in Debian's Chromium: a knowledge base of four briefings
-// over three years is one Pagefind index at /pagefind/, so
-//   - Pagefind's own API works from /pagefind/pagefind.js, as a site owner or another site's
-//     mergeIndex would use it, and so does Pagefind's own UI (pagefind-ui.js);
-//   - the search page ranks by relevance across the whole history: an old briefing about a word
-//     comes before newer ones that only mention it, whichever year they are in; "newest first" is
-//     a choice, and the year is a filter of the same index.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Pagefind's standard index at /pagefind/ in Debian's Chromium, for a knowledge base of four
+// briefings over three years, in both layouts (src/search/layout.ts): as the one index, and, as a
+// knowledge base past KB_SEARCH_ONE_INDEX_MAX has it, as date bundles merged into one index
+// (src/search/merge.ts). In both,
+//   - Pagefind's own API works from /pagefind/pagefind.js and ranks across the whole history, as
+//     does Pagefind's own UI (pagefind-ui.js), and another site's Pagefind index can mergeIndex it;
+//   - with the one index, the search page too ranks by relevance across the whole history: an old
+//     briefing about a word comes before newer ones that only mention it, whichever year they are
+//     in; "newest first" is a choice, and the year is a filter of the same index.
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { indexDocuments } from '#search/pagefind-cli.ts';
 import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
 
 if (!hasChromium) console.warn(chromiumMissing);
@@ -36,7 +39,12 @@ const sessions = [
   session('4d4d4d4d-0000-4000-8000-000000000004', 'chip-materials', '2026-03-05T09:00:00Z', 'Which chip materials face export controls?', 'Gallium and germanium are controlled', 'Gate oxides use hafnium.'),
 ];
 
-describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and relevance across all history', () => {
+const layouts = [
+  { name: 'the one index', env: {} },
+  { name: 'date bundles merged into one index', env: { KB_SEARCH_ONE_INDEX_MAX: '0' } },
+] as const;
+
+describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, and relevance across all history', ({ name, env }) => {
   let browser: Browser;
   let url: string;
   let dist: string;
@@ -48,7 +56,7 @@ describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and re
     fixtures = await mkdtemp(path.join(os.tmpdir(), 'kb-standard-json-'));
     const file = path.join(fixtures, 'sessions.json');
     await writeFile(file, JSON.stringify(sessions));
-    const built = await importedSite('kb-standard-', [file]);
+    const built = await importedSite('kb-standard-', [file], { env: { ...process.env, ...env } });
     ({ browser, url, close } = built);
     dist = path.join(built.dir, 'dist');
     names = Object.fromEntries(await Promise.all(sessions.map(async (s) => [s.querySlug, (await built.sessions(s.querySlug))[0]!])));
@@ -58,6 +66,11 @@ describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and re
       '<!doctype html><html lang="en"><head><link href="/pagefind/pagefind-ui.css" rel="stylesheet"><script src="/pagefind/pagefind-ui.js"></script></head>' +
         '<body><div id="search"></div><script>window.addEventListener("DOMContentLoaded", () => new PagefindUI({ element: "#search" }));</script></body></html>',
     );
+    // Another site's own Pagefind index, one page, at /other/pagefind/.
+    const other = path.join(fixtures, 'other');
+    await mkdir(path.join(other, 'alloys'), { recursive: true });
+    await writeFile(path.join(other, 'alloys', 'index.html'), '<html lang="en"><body><main><h1>Alloy notes</h1><p>Superalloys use hafnium and rhenium.</p></main></body></html>');
+    await indexDocuments(other, path.join(dist, 'other', 'pagefind'), 1, { standard: true });
   }, 180_000);
 
   afterAll(async () => {
@@ -98,6 +111,24 @@ describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and re
     await page.close();
   });
 
+  it('is merged into another site\'s search by Pagefind\'s mergeIndex', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    const found = (await page.evaluate(`(async () => {
+      const pagefind = await import('/other/pagefind/pagefind.js');
+      await pagefind.mergeIndex('/pagefind/');
+      const search = await pagefind.search('hafnium');
+      return (await Promise.all(search.results.map((r) => r.data()))).map((d) => d.url);
+    })()`)) as string[];
+    // Pagefind gives the other site's page its own base URL, /other/.
+    expect(new Set(found)).toEqual(new Set(['/other/alloys/', ...sessions.map((s) => briefingPath(s.querySlug))]));
+    await page.close();
+  });
+
+  it.runIf(name !== 'the one index')('keeps the date bundles the search page reads beside the standard index', async () => {
+    expect((await readdir(path.join(dist, 'pagefind'))).filter((f) => /^\d{4}$/.test(f)).sort()).toEqual(['2024', '2025', '2026']);
+  });
+
   async function hits(query: string): Promise<{ page: Page; paths: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 4000 } });
     await page.goto(new URL(`search/${query}`, url).href);
@@ -107,7 +138,7 @@ describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and re
     return { page, paths };
   }
 
-  it('ranks an old briefing about the word above newer ones that only mention it, on the search page', async () => {
+  it.runIf(name === 'the one index')('ranks an old briefing about the word above newer ones that only mention it, on the search page', async () => {
     const { page, paths } = await hits('?q=hafnium');
     expect(paths).toHaveLength(4);
     expect(paths[0]).toBe(briefingPath('hafnium-supply'));
@@ -117,7 +148,7 @@ describe.skipIf(!hasChromium)('the one index: Pagefind\'s own API and UI, and re
     await page.close();
   });
 
-  it('puts the newest first when asked, and filters by year in the same index', async () => {
+  it.runIf(name === 'the one index')('puts the newest first when asked, and filters by year in the same index', async () => {
     const newest = await hits('?q=hafnium&sort=date');
     expect(newest.paths).toEqual(['chip-materials', 'turbine-alloys', 'nuclear-fuel', 'hafnium-supply'].map(briefingPath));
     await newest.page.close();
