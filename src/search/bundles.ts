@@ -99,6 +99,8 @@ export interface BundleManifest {
   total: number;
   /** Newest first. `path` is relative to the site's base, with a trailing slash; `hash` changes with the bundle. */
   bundles: { key: string; first: string; last: string; count: number; path: string; hash: string }[];
+  /** With date bundles: their merge into one index (src/search/merge.ts), which ranks across all of them. */
+  merged?: { path: string; hash: string };
 }
 
 /** Counts of filter values, for the filter menus (loaded only when a menu opens). */

@@ -23,7 +23,7 @@ import { readSession, type Catalog } from '#kb/store/catalog.ts';
 import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
 import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
-import { ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
+import { MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
 import { SCRIPTS, SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
 import { mergeIndexes } from './merge.ts';
 
@@ -92,9 +92,13 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
     manifest.bundles.push({ key: bundle.key, first: bundle.first, last: bundle.last, count: pages, path: standard ? 'pagefind/' : `pagefind/${bundle.key}/`, hash });
     manifest.total += pages;
   }
-  if (bundles.length && bundles[0]!.key !== ONE_INDEX_KEY) result.merged = await mergeBundles(manifest, cacheRoot, out);
+  if (bundles.length && bundles[0]!.key !== ONE_INDEX_KEY) {
+    const merge = await mergeBundles(manifest, cacheRoot, out);
+    result.merged = merge.made;
+    manifest.merged = { path: 'pagefind/', hash: merge.hash };
+  }
   // Keys that no longer exist (a year split into months, deleted sessions).
-  const keys = new Set([...bundles.map((b) => b.key), MERGED]);
+  const keys = new Set([...bundles.map((b) => b.key), MERGED_KEY]);
   for (const name of await readdir(cacheRoot).catch(() => [])) if (!keys.has(name)) await rm(path.join(cacheRoot, name), { recursive: true, force: true });
 
   if (manifest.total !== catalog.entries.length) {
@@ -108,19 +112,16 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
   return result;
 }
 
-/** The cache folder of the bundles' merge, beside the bundles' own. */
-const MERGED = '_merged';
-
 /**
  * Merges the bundles into one index at dist/pagefind/ (./merge.ts), or takes the merge of the same
  * bundles from the cache. The merge reads every bundle, so it is redone whenever one changes.
  */
-async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: string): Promise<'merged' | 'cached'> {
+async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: string): Promise<{ made: 'merged' | 'cached'; hash: string }> {
   const hash = createHash('sha1').update(JSON.stringify([MERGE_VERSION, manifest.bundles.map((b) => b.hash)])).digest('hex').slice(0, 20);
-  const cached = path.join(cacheRoot, MERGED, hash);
+  const cached = path.join(cacheRoot, MERGED_KEY, hash);
   let made: 'merged' | 'cached' = 'cached';
   if (!(await exists(path.join(cached, 'pagefind-entry.json')))) {
-    await rm(path.join(cacheRoot, MERGED), { recursive: true, force: true });
+    await rm(path.join(cacheRoot, MERGED_KEY), { recursive: true, force: true });
     const staging = `${cached}.tmp-${randomBytes(4).toString('hex')}`;
     try {
       // Oldest first: the bundles partition the dates, so their pages in this order are in date order.
@@ -132,7 +133,7 @@ async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: st
     made = 'merged';
   }
   await linkTree(cached, out, () => true);
-  return made;
+  return { made, hash };
 }
 
 /** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached); `standard`: the one index, with all of Pagefind's files. */

@@ -11,6 +11,9 @@
 /** The key of the one index, in bundles.json and in the cache. */
 export const ONE_INDEX_KEY = 'all';
 
+/** The key of the date bundles' merge into one standard index (src/search/merge.ts), for the search page and in the cache. */
+export const MERGED_KEY = '_merged';
+
 /**
  * The same as one bundle's limit (BUNDLE_LIMIT): a knowledge base that fits is searched with the
  * download and speed one bundle was measured at. `KB_SEARCH_ONE_INDEX_MAX` overrides it.

@@ -156,6 +156,10 @@ describe('merging date bundles into one Pagefind index', () => {
     const names = meta[1].map(([hash]) => hash);
     expect(new Set(names).size).toBe(names.length);
     expect((await readdir(path.join(out, 'fragment'))).length).toBe(names.length);
+    // The newest bundle's pages keep their names (Pagefind's result ids); the older copy's are renamed.
+    const own = await readPagefindFile<Meta>(path.join(copy, `pagefind.${JSON.parse(await readFile(path.join(copy, 'pagefind-entry.json'), 'utf8')).languages.en.hash}.pf_meta`));
+    expect(names.slice(own[1].length)).toEqual(own[1].map(([hash]) => hash));
+    expect(names.slice(0, own[1].length).every((n, i) => n === `${own[1][i]![0]}_1`)).toBe(true);
   });
 
   it('refuses bundles it cannot merge, naming the bundle and what to do', async () => {

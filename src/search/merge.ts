@@ -155,33 +155,36 @@ async function readEntry(dir: string): Promise<{ hash: string; page_count: numbe
   return entry.languages!.en!;
 }
 
-/** The merged page list; each bundle's fragments hard-linked under a name no other bundle's fragment has. */
+/**
+ * The merged page list; each bundle's fragments hard-linked under a name no other bundle's
+ * fragment has. Names are given newest bundle first, so the newest bundle's pages keep the names
+ * (Pagefind's result ids) they have in the bundle: the search page, having shown the newest
+ * bundle's results, skips them by id in the merged index's (src/search/client/run.ts).
+ */
 async function mergeFragments(sources: Source[], out: string): Promise<Meta[1]> {
-  const pages: Meta[1] = [];
   const taken = new Map<string, string>(); // merged name → the file it is
+  const names = new Map<Source, Map<string, string>>();
   const io = pLimit(32);
   const links: Promise<void>[] = [];
-  for (const s of sources) {
+  for (const s of [...sources].reverse()) {
     const renamed = new Map<string, string>();
-    for (const [hash, ...rest] of s.meta[1]) {
-      let name = renamed.get(hash);
-      if (!name) {
-        const file = path.join(s.dir, 'fragment', `${hash}.pf_fragment`);
-        name = hash;
-        // Pagefind names a fragment by 7 hex digits of its hash: at 10,000 pages two bundles share one now and then.
-        for (let n = 1; taken.has(name) && taken.get(name) !== file; n++) name = `${hash}_${n}`;
-        renamed.set(hash, name);
-        if (!taken.has(name)) {
-          taken.set(name, file);
-          const to = path.join(out, 'fragment', `${name}.pf_fragment`);
-          links.push(io(() => link(file, to).catch(() => copyFile(file, to))));
-        }
+    names.set(s, renamed);
+    for (const [hash] of s.meta[1]) {
+      if (renamed.has(hash)) continue; // identical pages share a fragment, as Pagefind wrote them
+      const file = path.join(s.dir, 'fragment', `${hash}.pf_fragment`);
+      let name = hash;
+      // Pagefind names a fragment by 7 hex digits of its hash: at 10,000 pages two bundles share one now and then.
+      for (let n = 1; taken.has(name) && taken.get(name) !== file; n++) name = `${hash}_${n}`;
+      renamed.set(hash, name);
+      if (!taken.has(name)) {
+        taken.set(name, file);
+        const to = path.join(out, 'fragment', `${name}.pf_fragment`);
+        links.push(io(() => link(file, to).catch(() => copyFile(file, to))));
       }
-      pages.push([name, ...rest] as Meta[1][number]);
     }
   }
   await Promise.all(links);
-  return pages;
+  return sources.flatMap((s) => s.meta[1].map(([hash, ...rest]) => [names.get(s)!.get(hash)!, ...rest] as Meta[1][number]));
 }
 
 interface Cursor {

@@ -148,6 +148,17 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
     await page.close();
   });
 
+  it.runIf(name !== 'the one index')('on the search page, shows the newest bundle\'s matches, then the rest of history ranked as one', async () => {
+    // 2026's two briefings (one bundle) first; then the merged index ranks 2024's briefing about
+    // hafnium above 2025's that only mentions it, though 2025 is newer.
+    const { page, paths } = await hits('?q=hafnium');
+    expect(paths).toHaveLength(4);
+    expect(new Set(paths.slice(0, 2))).toEqual(new Set(['chip-materials', 'turbine-alloys'].map(briefingPath)));
+    expect(paths.slice(2)).toEqual(['hafnium-supply', 'nuclear-fuel'].map(briefingPath));
+    expect(await page.locator('[data-summary]').innerText()).toBe('4 briefings found for “hafnium”.');
+    await page.close();
+  });
+
   it.runIf(name === 'the one index')('puts the newest first when asked, and filters by year in the same index', async () => {
     const newest = await hits('?q=hafnium&sort=date');
     expect(newest.paths).toEqual(['chip-materials', 'turbine-alloys', 'nuclear-fuel', 'hafnium-supply'].map(briefingPath));

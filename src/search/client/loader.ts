@@ -1,8 +1,9 @@
 // Every download of the search page from dist/pagefind/ (src/search/index-build.ts): the manifest
 // at once, pagefind.js once, a filter menu's values when asked, and one Pagefind instance per
-// bundle, created when that bundle is first needed.
+// bundle (or for the bundles' merge, MERGED_KEY), created when it is first needed.
 import type { BundleManifest } from '#search/bundles.ts';
 import type { PagefindInstance, PagefindModule } from './pagefind-api.ts';
+import { MERGED_KEY } from '#search/layout.ts';
 
 export type ManifestBundle = BundleManifest['bundles'][number];
 
@@ -26,7 +27,7 @@ export function openIndex(base: string): SearchIndex {
     let found = instances.get(key);
     if (!found) {
       found = Promise.all([manifest, pagefind]).then(([m, pf]) => {
-        const bundle = m.bundles.find((b) => b.key === key)!;
+        const bundle = key === MERGED_KEY ? m.merged! : m.bundles.find((b) => b.key === key)!;
         // The tag lets the browser cache the bundle's entry file until the bundle changes. No web
         // worker: it is a second copy of pagefind.js (12 KB gzipped) to download, and a bundle is
         // small enough to search on the page's thread (see BUNDLE_LIMIT).

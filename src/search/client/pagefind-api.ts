@@ -21,6 +21,8 @@ export interface PagefindSearchFragment {
 }
 
 export interface PagefindSearchResult {
+  /** The page's fragment name: the same in a bundle and in the bundles' merge for the newest bundle's pages. */
+  id: string;
   data(): Promise<PagefindSearchFragment>;
 }
 

@@ -4,12 +4,15 @@
 //     Bundles partition the dates, so date-sorted results come out in order by concatenating the
 //     bundles' own sorted results. (Pagefind's mergeIndex would search every bundle up front and
 //     re-sort the merged results by score, sort or not.)
-//   - relevance ranks within a bundle; bundles stay in date order.
+//   - by relevance, after the newest bundle comes the bundles' merge (src/search/merge.ts), one
+//     index of every briefing: the rest of history ranked as one, in one more step (a word found
+//     nowhere is answered after two indexes, not after every bundle), with the newest bundle's
+//     results, already shown, skipped by id.
 import type { BundleManifest } from '#search/bundles.ts';
 import type { ManifestBundle, SearchIndex } from './loader.ts';
 import type { PagefindSearchResult } from './pagefind-api.ts';
 import { SORTS, type SearchState, type Sort } from './state.ts';
-import { ONE_INDEX_KEY } from '#search/layout.ts';
+import { MERGED_KEY, ONE_INDEX_KEY } from '#search/layout.ts';
 
 /** Results shown at a time. */
 export const PAGE = 10;
@@ -22,13 +25,23 @@ export interface Hit {
 /** With no term there is no relevance to rank by: newest first. */
 export const sortKey = (state: SearchState): Sort => state.sort || (state.term ? '' : 'date');
 
-/** The bundles to search, in the order to search them; the year filter chooses date bundles (the one index filters years itself). */
+/** The bundles to search, in the order to search them; the year filter chooses date bundles (the one index and the merge filter years themselves). */
 export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundle[] {
   if (m.bundles.length === 1 && m.bundles[0]!.key === ONE_INDEX_KEY) return m.bundles;
   const years = state.filters.year;
   const chosen = m.bundles.filter((b) => years.length === 0 || years.includes(b.key.slice(0, 4)));
-  return sortKey(state) === 'oldest' ? chosen.reverse() : chosen;
+  const key = sortKey(state);
+  if (key === 'oldest') return chosen.reverse();
+  if (key === '' && m.merged && chosen.length > 1) {
+    const [newest, ...rest] = chosen;
+    const merged = { key: MERGED_KEY, first: rest.at(-1)!.first, last: rest[0]!.last, count: rest.reduce((n, b) => n + b.count, 0), ...m.merged };
+    return [newest!, merged];
+  }
+  return chosen;
 }
+
+/** Filters years itself (the date bundles are chosen by year instead). */
+const filtersYears = (key: string) => key === ONE_INDEX_KEY || key === MERGED_KEY;
 
 /** The question, tag, source and status filters, any of the chosen values; years too in the one index (date bundles are chosen by year). */
 export function pagefindFilters(state: SearchState, oneIndex = false): Record<string, { any: string[] }> {
@@ -99,10 +112,11 @@ export class BundleSearch {
     const bundle = this.order[this.next]!;
     const pf = await this.index.instance(bundle.key);
     const key = sortKey(this.state);
-    const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state, bundle.key === ONE_INDEX_KEY), sort: key ? SORTS[key] : {} });
+    const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state, filtersYears(bundle.key)), sort: key ? SORTS[key] : {} });
     if (id !== this.run) return;
     this.next++;
-    for (const result of found?.results ?? []) this.hits.push({ bundle: bundle.key, result });
+    const shown = bundle.key === MERGED_KEY ? new Set(this.hits.map((h) => h.result.id)) : undefined;
+    for (const result of found?.results ?? []) if (!shown?.has(result.id)) this.hits.push({ bundle: bundle.key, result });
   }
 }
 

@@ -1,0 +1,98 @@
+// The order the search page searches date bundles in, and how it joins their results, with a
+// stand-in for Pagefind's instances (the real ones are searched in Chromium by
+// tests/e2e/search-standard.test.ts and tests/e2e/discovery.test.ts).
+import { describe, expect, it } from 'vitest';
+import type { BundleManifest } from '#search/bundles.ts';
+import { MERGED_KEY } from '#search/layout.ts';
+import type { SearchIndex } from './loader.ts';
+import type { PagefindInstance } from './pagefind-api.ts';
+import { BundleSearch, bundlesFor } from './run.ts';
+import { readState } from './state.ts';
+
+const bundle = (key: string, first: string, last: string, count: number) => ({ key, first, last, count, path: `pagefind/${key}/`, hash: `h${key}` });
+const manifest: BundleManifest = {
+  version: 1,
+  total: 9,
+  bundles: [bundle('2026', '2026-01-02', '2026-03-04', 3), bundle('2025', '2025-01-02', '2025-12-30', 3), bundle('2024', '2024-02-01', '2024-11-30', 3)],
+  merged: { path: 'pagefind/', hash: 'hm' },
+};
+
+/** Instances that answer each key with the given result ids, and remember which were searched with what. */
+function fakeIndex(answers: Record<string, string[]>) {
+  const searched: { key: string; filters: object; sort: object }[] = [];
+  const index: SearchIndex = {
+    manifest: Promise.resolve(manifest),
+    json: () => Promise.reject(new Error('not used')),
+    instance: async (key) =>
+      ({
+        preload: async () => undefined,
+        search: async (_term, { filters = {}, sort = {} }) => {
+          searched.push({ key, filters, sort });
+          return { results: (answers[key] ?? []).map((id) => ({ id, data: () => Promise.reject(new Error('not used')) })) };
+        },
+      }) satisfies PagefindInstance,
+  };
+  return { index, searched };
+}
+
+describe('the order the search page searches date bundles in', () => {
+  it('by relevance: the newest bundle, then the merge of all of them; by date: bundle after bundle', () => {
+    expect(bundlesFor(readState('?q=hafnium'), manifest).map((b) => [b.key, b.first, b.last, b.count])).toEqual([
+      ['2026', '2026-01-02', '2026-03-04', 3],
+      [MERGED_KEY, '2024-02-01', '2025-12-30', 6],
+    ]);
+    expect(bundlesFor(readState('?q=hafnium&sort=date'), manifest).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
+    expect(bundlesFor(readState('?q=hafnium&sort=oldest'), manifest).map((b) => b.key)).toEqual(['2024', '2025', '2026']);
+    // No term: newest first, bundle after bundle.
+    expect(bundlesFor(readState('?tag=x'), manifest).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
+    // One year chosen: its bundle alone; two: the newer, then the merge (which filters the years itself).
+    expect(bundlesFor(readState('?q=x&year=2025'), manifest).map((b) => b.key)).toEqual(['2025']);
+    expect(bundlesFor(readState('?q=x&year=2025&year=2024'), manifest).map((b) => b.key)).toEqual(['2025', MERGED_KEY]);
+    // A site built before the merge existed: bundle after bundle.
+    expect(bundlesFor(readState('?q=x'), { ...manifest, merged: undefined }).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
+  });
+});
+
+describe('a search by relevance over date bundles', () => {
+  it('shows the newest bundle\'s results, then the rest of history ranked as one, each briefing once', async () => {
+    // The merge ranks an old briefing (c) first, and holds the newest bundle's (a, b) too.
+    const { index, searched } = fakeIndex({ '2026': ['a', 'b'], [MERGED_KEY]: ['c', 'a', 'd', 'b'] });
+    const state = readState('?q=hafnium&year=2026&year=2024');
+    const search = new BundleSearch(index, state);
+    search.order = bundlesFor(state, await index.manifest);
+    const id = search.restart();
+    expect(await search.collect(id, 10)).toBe(true);
+    expect(search.hits.map((h) => h.result.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(searched.map((s) => s.key)).toEqual(['2026', MERGED_KEY]);
+    // The bundle is chosen by year; the merge is filtered by year.
+    expect(searched[0]!.filters).toEqual({});
+    expect(searched[1]!.filters).toEqual({ year: { any: ['2026', '2024'] } });
+    expect(search.take(10)).toHaveLength(4);
+    expect(search.progress()).toEqual({ summary: '4 briefings found for “hafnium”.', moreHidden: true, moreLabel: 'Search earlier briefings' });
+  });
+
+  it('answers a word found nowhere after the newest bundle and the merge, not after every bundle', async () => {
+    const { index, searched } = fakeIndex({});
+    const state = readState('?q=xylophonist');
+    const search = new BundleSearch(index, state);
+    search.order = bundlesFor(state, await index.manifest);
+    await search.collect(search.restart(), 10);
+    expect(searched.map((s) => s.key)).toEqual(['2026', MERGED_KEY]);
+    expect(search.progress().summary).toBe('No briefings found for “xylophonist”.');
+  });
+
+  it('stops after the newest bundle while it has a page of results, and says what is left', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `n${i}`);
+    const { index, searched } = fakeIndex({ '2026': ids, [MERGED_KEY]: ['old', ...ids] });
+    const state = readState('?q=supply');
+    const search = new BundleSearch(index, state);
+    search.order = bundlesFor(state, await index.manifest);
+    const id = search.restart();
+    await search.collect(id, 10);
+    expect(search.take(10)).toHaveLength(10);
+    expect(searched.map((s) => s.key)).toEqual(['2026']);
+    expect(search.progress()).toEqual({ summary: '12 briefings found for “supply” in briefings of 2026-01-02 to 2026-03-04; earlier briefings (2024-02-01 to 2025-12-30) not searched yet.', moreHidden: false, moreLabel: 'More results' });
+    await search.collect(id, 20);
+    expect(search.take(20).map((h) => h.result.id)).toEqual(['n10', 'n11', 'old']);
+  });
+});
