@@ -27,6 +27,8 @@
 //   --replicate K  generate sessions/K and copy them K times (new ids, new question slugs): for
 //                  50,000, where generating would take half an hour
 //   --skip-baseline --skip-search --skip-incremental --word W (supply)
+//   --also W,W…    more words, each a first search of its own on each site (e.g. a word of one
+//                  question, a word found nowhere), printed below the table
 //   --keep DIR     build in DIR (created; must not exist or be empty) and keep it
 //   --json FILE    write every figure as JSON
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -65,6 +67,7 @@ try {
     'skip-search': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
     word: { type: 'string', default: 'supply' },
+    also: { type: 'string', default: '' },
     'reading-read': { type: 'string' },
     'reading-passages': { type: 'string' },
     keep: { type: 'string' },
@@ -132,6 +135,8 @@ interface Row {
   build?: BuildFigures;
   error?: string;
   search?: SearchFigures;
+  /** The --also words' first searches. */
+  also?: [string, SearchFigures | string][];
   searchError?: string;
 }
 
@@ -191,6 +196,10 @@ if (runBuild) {
             row.searchError = (error as Error).message;
             log(`search on ${row.name} FAILED: ${row.searchError}`);
           }
+          for (const word of values.also.split(',').map((w) => w.trim()).filter(Boolean)) {
+            log(`first search for "${word}" on ${row.name}…`);
+            (row.also ??= []).push([word, await measureSearch(browser, dist, word).catch((error: Error) => `failed: ${error.message}`)]);
+          }
         }
       }).catch((error) => (searchNote = `search not measured: ${(error as Error).message}`));
     }
@@ -243,6 +252,11 @@ function printTable(rows: Row[], options: SyntheticOptions, note?: string) {
   console.log(`  1st search = every file the search needs (under /pagefind/, and the search page's own script) from opening /search/ to the first results (text gzipped as a static host serves it)`);
   console.log(`  targets: cold ≤ 0.75× baseline and ≤ 3 GB peak; incremental ≤ 0.15× cold; first search ≤ 150 KB and ≤ 300 ms (at 10,000 sessions)`);
   for (const r of rows) if (r.search) console.log(`  ${r.name} search: "${values.word}" → ${r.search.results} result links; ${kib(r.search.bytesAfterTyping)} after typing; input debounce ${r.search.debounce ?? 'default'} (included in latency); largest: ${r.search.largest.join(', ')}`);
+  for (const r of rows) {
+    for (const [word, f] of r.also ?? []) {
+      console.log(`  ${r.name} search: "${word}" → ${typeof f === 'string' ? f : `${f.results} result links; ${kib(f.bytes)} (${f.requests} req), ${f.latencyMs.toFixed(0)} ms; largest: ${f.largest.slice(0, 4).join(', ')}`}`);
+    }
+  }
   if (note) console.log(`  ${note}`);
   for (const r of rows) if (r.build?.phases.length) console.log(`  ${r.name} phases:\n${r.build.phases.map((p) => `    ${p}`).join('\n')}`);
   for (const r of rows) if (r.error) console.log(`  ${r.name} failed:\n${r.error.replace(/^/gm, '    ')}`);

@@ -104,6 +104,9 @@ export async function buildBaseline(contentDir: string, workDir: string): Promis
   await linkNodeModules(dir);
   const env: NodeJS.ProcessEnv = { ...process.env, KB_BENCH_BRIEFINGS: path.join(contentDir, 'briefings'), ASTRO_TELEMETRY_DISABLED: '1' };
   for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete env[name];
+  // The heap it needs: with Node's default (about 4 GB) a bare Astro build of 10,000 version-2
+  // sessions runs out of memory after 2 minutes (4 December 2026), and a failed baseline has no time.
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=16384`.trim();
   const astro = await runMeasured(NODE, [path.join(dir, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build'], { cwd: dir, env, label: 'baseline astro build' });
   const pagefind = await runMeasured(NODE, [path.join(dir, 'node_modules', 'pagefind', 'lib', 'runner', 'bin.cjs'), '--site', 'dist'], { cwd: dir, env, label: 'baseline pagefind' });
   const dist = path.join(dir, 'dist');
