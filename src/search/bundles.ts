@@ -25,7 +25,7 @@ export const BUNDLE_LIMIT = 300;
 export const BUNDLE_LAYOUT_VERSION = 4; // 3: the one index (./layout.ts), year counts; 4: Pagefind's scripts kept, for the merge
 
 /** Bump when ./merge.ts writes another index from the same bundles. */
-export const MERGE_VERSION = 1;
+export const MERGE_VERSION = 2; // 2: a chunk of its own for a word that fills one; short fragment names
 
 export interface Dated {
   meta: { id: string; generatedAt: string };
