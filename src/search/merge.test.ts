@@ -6,7 +6,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'no
 import { gunzipSync, gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { Encoder } from 'cbor-x';
+import { encode } from 'cborg';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDocuments } from './pagefind-cli.ts';
@@ -205,7 +205,7 @@ describe('merging date bundles into one Pagefind index', () => {
     const metaFile = path.join(other, `pagefind.${entry.languages.en.hash}.pf_meta`);
     const meta = await readPagefindFile<Meta>(metaFile);
     meta[0] = '0.9.0';
-    await writeFile(metaFile, gzipSync(Buffer.concat([Buffer.from('pagefind_dcd'), new Encoder({ useRecords: false }).encode(meta)])));
+    await writeFile(metaFile, gzipSync(Buffer.concat([Buffer.from('pagefind_dcd'), encode(meta)])));
     await expect(mergeIndexes([bundles[0]!, other], path.join(root, 'x3'))).rejects.toThrow(/different Pagefind versions \(1\.\d+\.\d+ and 0\.9\.0/);
 
     // A file that is not Pagefind's.

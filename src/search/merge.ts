@@ -25,16 +25,16 @@ import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
-import { Encoder, decode } from 'cbor-x';
+import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 const SIGNATURE = Buffer.from('pagefind_dcd');
+/** Encoded files waiting to be written, at most, before the merge goes on. */
+const WRITES_AHEAD = 16;
 /** Pagefind's default `index_chunk_size` (pagefind/src/options.rs). */
 const CHUNK_SIZE = 20_000;
-// Plain definite-length CBOR, as Pagefind's minicbor writes it: no records, no tags, no sharing.
-const encoder = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true, pack: false, structuredClone: false });
 
 type Posting = [delta: number, locs: number[], metaLocs: number[]];
 type Variant = [form: string, pages: Posting[]];
@@ -109,22 +109,23 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   const writes = pLimit(8);
   const pending: Promise<unknown>[] = [];
   const names = new Set<string>();
-  /** Writes a CBOR value as `<dir>/<hash>.<ext>`, named like Pagefind's: en_ and 7+ hex digits of its hash. */
-  const writeHashed = async (dir: string, ext: string, value: unknown) => {
-    const body = encoder.encode(value);
+  /** Writes a CBOR value as `<dir>/<hash>.<ext>`, named like Pagefind's: en_ and 7+ hex digits of its hash; `done` when written. */
+  const writeHashed = (dir: string, ext: string, value: unknown): { name: string; done: Promise<unknown> } => {
+    const body = encode(value);
     const full = createHash('sha1').update(body).digest('hex');
     let n = 7;
     while (names.has(`${dir}/en_${full.slice(0, n)}`)) n++;
     const name = `en_${full.slice(0, n)}`;
     names.add(`${dir}/${name}`);
-    pending.push(writes(async () => writeFile(path.join(out, dir, `${name}.${ext}`), await gzip(Buffer.concat([SIGNATURE, body])))));
-    return name;
+    const done = writes(async () => writeFile(path.join(out, dir, `${name}.${ext}`), await gzip(Buffer.concat([SIGNATURE, body]))));
+    pending.push(done);
+    return { name, done };
   };
 
   const pages = await mergeFragments(sources, out);
   const { chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]));
   const filters: [string, string][] = [];
-  for (const [name, values] of await mergeFilters(sources)) filters.push([name, await writeHashed('filter', 'pf_filter', [name, values])]);
+  for (const [name, values] of await mergeFilters(sources)) filters.push([name, writeHashed('filter', 'pf_filter', [name, values]).name]);
   const sorts = new Map<string, number[]>();
   for (const s of sources) {
     for (const [name, order] of s.meta[4]) {
@@ -136,7 +137,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await Promise.all(pending);
 
   const meta: Meta = [sources[0]!.meta[0], pages, chunks, filters, [...sorts], metaFields];
-  const metaBody = encoder.encode(meta);
+  const metaBody = encode(meta);
   const metaHash = `en_${createHash('sha1').update(metaBody).digest('hex').slice(0, 10)}`;
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
@@ -196,29 +197,22 @@ interface Cursor {
   next(): Word | undefined | Promise<Word | undefined>;
 }
 
-/** A bundle's words in order, one decoded chunk at a time (the next one read ahead). */
+/** A bundle's words in order, one decoded chunk at a time (not read ahead: at 10,000 that held 85 more decoded chunks at once). */
 function cursor(s: Source): Cursor {
-  const read = (chunk: number) => {
-    const hash = s.meta[2][chunk]?.[2];
-    return hash === undefined ? undefined : readPagefindFile<[Word[]]>(path.join(s.dir, 'index', `${hash}.pf_index`)).then(([words]) => words);
-  };
   let words: Word[] = [];
   let i = 0;
   let chunk = 0;
-  let ahead: Promise<Word[]> | undefined;
   const c: Cursor = {
     s,
     word: undefined,
     next() {
       if (i < words.length) return take();
-      const loading = ahead ?? read(chunk);
-      if (!loading) return (c.word = undefined);
-      return loading.then((loaded) => {
+      const hash = s.meta[2][chunk++]?.[2];
+      if (hash === undefined) return (c.word = undefined);
+      return readPagefindFile<[Word[]]>(path.join(s.dir, 'index', `${hash}.pf_index`)).then(([loaded]) => {
         words = loaded;
         i = 0;
-        ahead = read(++chunk);
-        ahead?.catch(() => undefined); // its error is thrown when it is awaited
-        return i < words.length ? take() : c.next();
+        return c.next();
       });
     },
   };
@@ -247,7 +241,7 @@ function joinPostings(parts: { s: Source; pages: Posting[] }[]): Posting[] {
   return parts.length === 1 ? parts[0]!.pages : parts.flatMap((p) => p.pages);
 }
 
-async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => Promise<string>): Promise<{ chunks: Meta[2]; words: number }> {
+async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }): Promise<{ chunks: Meta[2]; words: number }> {
   // A k-way merge over the bundles' sorted words, with a binary heap of their current words.
   const heap: Cursor[] = [];
   const less = (a: Cursor, b: Cursor) => {
@@ -287,16 +281,20 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => Prom
   };
   for (const s of sources) await advance(cursor(s));
 
-  const bounds: [string, string][] = [];
-  const written: Promise<string>[] = [];
+  const bounds: [string, string, string][] = [];
+  // Encoding outpaces zlib: a chunk waits while WRITES_AHEAD are still being written, so the merge
+  // holds a few encoded chunks, not the index (at 10,000 briefings it runs while Astro renders).
+  const writing: Promise<unknown>[] = [];
   let chunk: Word[] = [];
   let size = 0;
   let count = 0;
-  const close = () => {
-    bounds.push([chunk[0]![0], chunk.at(-1)![0]]);
-    written.push(writeChunk(chunk));
+  const close = async () => {
+    const { name, done } = writeChunk(chunk);
+    bounds.push([chunk[0]![0], chunk.at(-1)![0], name]);
     chunk = [];
     size = 0;
+    writing.push(done);
+    if (writing.length > WRITES_AHEAD) await writing.shift();
   };
   while (heap.length) {
     const first = pop();
@@ -312,19 +310,18 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => Prom
     // every page: 300 KB at 10,000 briefings) gets a chunk of its own, so the words before it are
     // not fetched with it (a word found nowhere that sorts near it cost 296 KB). The client only
     // needs the chunks in order with their ranges; merge.test.ts checks that every word is found.
-    if (own >= CHUNK_SIZE && chunk.length) close();
+    if (own >= CHUNK_SIZE && chunk.length) await close();
     chunk.push([word, pages, [...variants].map(([form, parts]) => [form, joinPostings(parts)])]);
     count++;
     size += own;
-    if (size >= CHUNK_SIZE) close();
+    if (size >= CHUNK_SIZE) await close();
     for (const c of same) {
       const next = c.next();
       if (next instanceof Promise ? await next : next) push(c);
     }
   }
-  if (chunk.length) close();
-  const hashes = await Promise.all(written);
-  return { chunks: chunkBounds(bounds.map(([from, to], i) => [from, to, hashes[i]!])), words: count };
+  if (chunk.length) await close();
+  return { chunks: chunkBounds(bounds), words: count };
 }
 
 /** Pagefind's chunk_meta: each boundary shortened to one character past the prefix it shares with its neighbour. */
