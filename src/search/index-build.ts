@@ -24,7 +24,7 @@ import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
 import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
 import { MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
-import { SCRIPTS, SHARED, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
+import { SCRIPTS, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
 import { mergeIndexes } from './merge.ts';
 
 export interface SearchBuildLog {

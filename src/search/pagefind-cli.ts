@@ -10,10 +10,8 @@ const PAGEFIND_LIB = path.dirname(fileURLToPath(import.meta.resolve('pagefind'))
 /** The npm package's own launcher for its platform binary (what `npx pagefind` runs). */
 const PAGEFIND_CLI = path.join(PAGEFIND_LIB, 'runner', 'bin.cjs');
 
-/** Pagefind's scripts: its API and WebAssembly, its ready-made UIs and web worker. */
+/** Pagefind's scripts: its API and WebAssembly, its ready-made UIs and web worker; kept once, at the top of dist/pagefind/, for every bundle and the merged index. */
 export const SCRIPTS = /^(pagefind\.js|wasm\.en\.pagefind|pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)|pagefind-worker\.js)$/;
-/** Files every bundle shares, kept once at the top of dist/pagefind/. */
-export const SHARED = ['pagefind.js', 'wasm.en.pagefind'];
 
 /**
  * Indexes the documents under `site` into `outputPath`, checking that each of the `expected` pages
