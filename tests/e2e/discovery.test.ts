@@ -222,11 +222,12 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
   async function hitPaths(page: Page) {
     const hits = page.locator(RESULTS);
     await expect.poll(() => hits.count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('[data-summary]').innerText()).not.toBe('Searching…');
+    // A search by relevance may take two indexes (the newest bundle, then the merged one): slow on a busy machine.
+    await expect.poll(() => page.locator('[data-summary]').innerText(), { timeout: 15_000 }).not.toBe('Searching…');
     await expect.poll(async () => {
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       return page.locator('.hit-loading').count();
-    }).toBe(0);
+    }, { timeout: 15_000 }).toBe(0);
     return hits.evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
   }
   const dayOf = (p: string) => Date.parse(sessions.find((s) => new URL(s.url).pathname === p)!.generatedAt.slice(0, 10));
@@ -273,7 +274,7 @@ describe.skipIf(!hasChromium)('discovery: home tags, tag pages, archive, feeds, 
   it('filters by status from the URL, with each status counted in its menu', async () => {
     const page = await open('search/?q=china&status=partial');
     const partial = PARTIAL.map((i) => new Date(Date.UTC(2026, 1, 1 + i, 12)).toISOString().slice(0, 10));
-    await expect.poll(async () => (await hitPaths(page)).length).toBe(2);
+    await expect.poll(async () => (await hitPaths(page)).length, { timeout: 15_000 }).toBe(2);
     expect((await hitPaths(page)).map((p) => new Date(dayOf(p)).toISOString().slice(0, 10)).sort()).toEqual(partial);
     expect(new URL(page.url()).searchParams.getAll('status')).toEqual(['partial']);
     await page.click('details[data-filter="status"] summary');
