@@ -15,7 +15,7 @@
 //                                   filter/, fragment/ (sharing ../pagefind.js and ../wasm.en.pagefind),
 //                                   which the search page reads; invisible to Pagefind's API
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -26,6 +26,7 @@ import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacet
 import { MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
 import { SCRIPTS, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
 import { mergeIndexes } from './merge.ts';
+import { linkFile, linkTree } from './link.ts';
 
 export interface SearchBuildLog {
   info(message: string): void;
@@ -174,21 +175,3 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
 }
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
-
-/** Hard-links a file (the cache and dist/ on one disk), else copies it. */
-async function linkFile(from: string, to: string) {
-  try {
-    await link(from, to);
-  } catch {
-    await copyFile(from, to);
-  }
-}
-
-async function linkTree(from: string, to: string, keep: (name: string) => boolean) {
-  await mkdir(to, { recursive: true });
-  for (const item of await readdir(from, { withFileTypes: true })) {
-    if (!keep(item.name)) continue;
-    if (item.isDirectory()) await linkTree(path.join(from, item.name), path.join(to, item.name), () => true);
-    else await linkFile(path.join(from, item.name), path.join(to, item.name));
-  }
-}

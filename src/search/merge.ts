@@ -21,12 +21,13 @@
 // The version of Pagefind is part of every bundle's cache key, and the merge refuses bundles of
 // different versions; a new Pagefind that changes these files fails merge.test.ts.
 import { createHash } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
+import { linkFile } from './link.ts';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -55,8 +56,6 @@ export async function readPagefindFile<T>(file: string): Promise<T> {
   if (!bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new MergeError(`${file} is not a Pagefind index file (no "pagefind_dcd" signature)`);
   return decode(bytes.subarray(SIGNATURE.length)) as T;
 }
-
-
 
 /** Code point (= UTF-8 byte) order, the order of Rust's String, which Pagefind sorts words and values by. */
 export function byteOrder(a: string, b: string): number {
@@ -180,7 +179,7 @@ async function mergeFragments(sources: Source[], out: string): Promise<Meta[1]> 
         named.set(hash, name);
         const from = path.join(s.dir, 'fragment', `${hash}.pf_fragment`);
         const to = path.join(out, 'fragment', `${name}.pf_fragment`);
-        links.push(io(() => link(from, to).catch(() => copyFile(from, to))));
+        links.push(io(() => linkFile(from, to)));
       }
       pages.push([name, ...rest] as Meta[1][number]);
     }
@@ -359,5 +358,3 @@ async function mergeFilters(sources: Source[]): Promise<[string, [string, number
     .sort((a, b) => byteOrder(a[0], b[0]))
     .map(([name, values]) => [name, [...values].sort((a, b) => byteOrder(a[0], b[0]))]);
 }
-
-
