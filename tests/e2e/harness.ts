@@ -2,7 +2,7 @@
 // and drive Debian's Chromium with playwright-core (never a downloaded browser).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -56,6 +56,18 @@ export function launchChromium(): Promise<Browser> {
  * with `kb import`, build it with `kb build`, serve it, and start Chromium. `sessions(slug)` lists
  * a question's briefing page names, oldest first; `close` undoes it all.
  */
+/** A site of these sessions (session JSON, as `kb import` takes it), built and served: importedSite over one file. */
+export async function sessionsSite(prefix: string, sessions: unknown[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const json = await mkdtemp(path.join(os.tmpdir(), `${prefix}json-`));
+  try {
+    const file = path.join(json, 'sessions.json');
+    await writeFile(file, JSON.stringify(sessions));
+    return await importedSite(prefix, [file], options);
+  } finally {
+    await rm(json, { recursive: true, force: true });
+  }
+}
+
 export async function importedSite(prefix: string, files: string[], { env = process.env }: { env?: NodeJS.ProcessEnv } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const content = path.join(dir, 'content');

@@ -5,12 +5,11 @@
 // ("samarium"); searching each finds that briefing, with a sub-result that opens the briefing page
 // at the section that holds the word. And a briefing whose question and answer are about a word
 // ranks above a newer one that has the word only in a snippet, in the same search bundle.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, sessionsSite } from './harness.ts';
 
 if (!hasChromium) console.warn(chromiumMissing);
 
@@ -88,13 +87,9 @@ describe.skipIf(!hasChromium)('search finds every word a briefing page shows, an
   let url: string;
   let names: Record<string, string>;
   let close: () => Promise<void> = async () => {};
-  let fixtures: string;
 
   beforeAll(async () => {
-    fixtures = await mkdtemp(path.join(os.tmpdir(), 'kb-coverage-json-'));
-    const file = path.join(fixtures, 'sessions.json');
-    await writeFile(file, JSON.stringify(sessions));
-    const built = await importedSite('kb-coverage-', [file]);
+    const built = await sessionsSite('kb-coverage-', sessions);
     ({ browser, url, close } = built);
     names = Object.fromEntries(await Promise.all([MAGNETS, LANTHANUM, OTHER].map(async (slug) => [slug, (await built.sessions(slug))[0]!])));
     // One bundle: the ranking below is Pagefind's own, not an order across bundles.
@@ -104,7 +99,6 @@ describe.skipIf(!hasChromium)('search finds every word a briefing page shows, an
 
   afterAll(async () => {
     await close();
-    await rm(fixtures, { recursive: true, force: true });
   });
 
   const briefingPath = (slug: string) => `/q/${slug}/${names[slug]}/`;

@@ -7,13 +7,12 @@
 //   - with the one index, the search page too ranks by relevance across the whole history: an old
 //     briefing about a word comes before newer ones that only mention it, whichever year they are
 //     in; "newest first" is a choice, and the year is a filter of the same index.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { indexDocuments } from '#search/pagefind-cli.ts';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, sessionsSite } from './harness.ts';
 
 if (!hasChromium) console.warn(chromiumMissing);
 
@@ -50,13 +49,9 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
   let dist: string;
   let names: Record<string, string>;
   let close: () => Promise<void> = async () => {};
-  let fixtures: string;
 
   beforeAll(async () => {
-    fixtures = await mkdtemp(path.join(os.tmpdir(), 'kb-standard-json-'));
-    const file = path.join(fixtures, 'sessions.json');
-    await writeFile(file, JSON.stringify(sessions));
-    const built = await importedSite('kb-standard-', [file], { env: { ...process.env, ...env } });
+    const built = await sessionsSite('kb-standard-', sessions, { env: { ...process.env, ...env } });
     ({ browser, url, close } = built);
     dist = path.join(built.dir, 'dist');
     names = Object.fromEntries(await Promise.all(sessions.map(async (s) => [s.querySlug, (await built.sessions(s.querySlug))[0]!])));
@@ -67,7 +62,7 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
         '<body><div id="search"></div><script>window.addEventListener("DOMContentLoaded", () => new PagefindUI({ element: "#search" }));</script></body></html>',
     );
     // Another site's own Pagefind index, one page, at /other/pagefind/.
-    const other = path.join(fixtures, 'other');
+    const other = path.join(built.dir, 'other');
     await mkdir(path.join(other, 'alloys'), { recursive: true });
     await writeFile(path.join(other, 'alloys', 'index.html'), '<html lang="en"><body><main><h1>Alloy notes</h1><p>Superalloys use hafnium and rhenium.</p></main></body></html>');
     await indexDocuments(other, path.join(dist, 'other', 'pagefind'), 1, { standard: true });
@@ -75,7 +70,6 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
 
   afterAll(async () => {
     await close();
-    await rm(fixtures, { recursive: true, force: true });
   });
 
   const briefingPath = (slug: string) => `/q/${slug}/${names[slug]}/`;
