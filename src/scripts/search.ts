@@ -1,10 +1,11 @@
 // The search page's script (bundled by Astro from src/pages/search.astro): it finds the page's
 // form and wires its controls to the search over the date bundles of dist/pagefind/, whose parts
 // live beside the index build in src/search/client/.
+import type { BundleManifest } from '#search/bundles.ts';
 import { openIndex } from '#search/client/loader.ts';
 import { setupFilters } from '#search/client/filters.ts';
 import { resultList } from '#search/client/results.ts';
-import { BundleSearch, PAGE, bundlesFor, pagefindFilters } from '#search/client/run.ts';
+import { BundleSearch, DIRECTORY_KEY, PAGE, bundlesFor, pagefindFilters, usesDirectory } from '#search/client/run.ts';
 import { hasCriteria, readState, writeUrl, type Sort } from '#search/client/state.ts';
 
 const UNAVAILABLE = 'The search index could not be loaded. Reload the page to try again.';
@@ -27,6 +28,8 @@ export function startSearch(): void {
   input.value = state.term;
   sortEl.value = state.sort;
   const index = openIndex(base);
+  /** The manifest, once in. */
+  let manifest: BundleManifest | undefined;
   const searcher = new BundleSearch(index, state);
   const results = resultList(form.querySelector<HTMLOListElement>('[data-results]')!);
 
@@ -73,10 +76,11 @@ export function startSearch(): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    // Fetch the term's index chunks of the first bundle while the debounce waits.
+    // Fetch the term's index chunks of the first bundle while the debounce waits, unless the word
+    // directory will answer it without Pagefind.
     const term = input.value.trim();
-    const first = searcher.order[0];
-    if (term && first) void index.instance(first.key).then((pf) => pf.preload(term, { filters: pagefindFilters(state) })).catch(() => undefined);
+    const first = searcher.order.find((b) => b.key !== DIRECTORY_KEY);
+    if (term && first && !(manifest && usesDirectory({ ...state, term }, manifest))) void index.instance(first.key).then((pf) => pf.preload(term, { filters: pagefindFilters(state) })).catch(() => undefined);
     timer = setTimeout(() => {
       const term = input.value.trim();
       if (term === state.term) return;
@@ -97,11 +101,15 @@ export function startSearch(): void {
 
   const renderActive = setupFilters({ form, active: form.querySelector<HTMLUListElement>('[data-active]')!, input, state, index, search: () => void search() });
 
-  // The newest bundle's index and Pagefind's WebAssembly load now, so typing finds them ready.
+  // The newest bundle's index and Pagefind's WebAssembly load now, so typing finds them ready —
+  // unless the word directory is there: a one-word search then needs neither, and any other
+  // loads them on the first keystroke.
   index.manifest
     .then((m) => {
+      manifest = m;
       if (searcher.next === 0) searcher.order = bundlesFor(state, m);
-      return searcher.order[0] ? index.instance(searcher.order[0].key) : undefined;
+      const first = searcher.order.find((b) => b.key !== DIRECTORY_KEY);
+      return first && !m.merged?.directory ? index.instance(first.key) : undefined;
     })
     .catch(() => undefined);
   if (hasCriteria(state)) void search();

@@ -25,7 +25,7 @@ export const BUNDLE_LIMIT = 300;
 export const BUNDLE_LAYOUT_VERSION = 4; // 3: the one index (./layout.ts), year counts; 4: Pagefind's scripts kept, for the merge
 
 /** Bump when ./merge.ts writes another index from the same bundles. */
-export const MERGE_VERSION = 2; // 2: a chunk of its own for a word that fills one; short fragment names
+export const MERGE_VERSION = 3; // 2: a chunk of its own for a word that fills one; short fragment names. 3: the word directory
 
 export interface Dated {
   meta: { id: string; generatedAt: string };
@@ -99,8 +99,11 @@ export interface BundleManifest {
   total: number;
   /** Newest first. `path` is relative to the site's base, with a trailing slash; `hash` changes with the bundle. */
   bundles: { key: string; first: string; last: string; count: number; path: string; hash: string }[];
-  /** With date bundles: their merge into one index (src/search/merge.ts), which ranks across all of them. */
-  merged?: { path: string; hash: string };
+  /**
+   * With date bundles: their merge into one index (src/search/merge.ts), which ranks across all of
+   * them, and the number of shards of its word directory (src/search/directory.ts).
+   */
+  merged?: { path: string; hash: string; directory?: number };
 }
 
 /** Counts of filter values, for the filter menus (loaded only when a menu opens). */

@@ -19,3 +19,84 @@ export const MERGED_KEY = '_merged';
  * download and speed one bundle was measured at. `KB_SEARCH_ONE_INDEX_MAX` overrides it.
  */
 export const ONE_INDEX_MAX = 300;
+
+/**
+ * The word directory beside the bundles' merge (src/search/directory.ts), at
+ * dist/pagefind/directory/<shard>.json: a word's shard is FNV-1a of the word, modulo the number of
+ * shards (in bundles.json). Shared so the build and the search page agree.
+ */
+export const DIRECTORY_DIR = 'directory';
+
+/** Hits listed per word: a page of results on the search page (PAGE in client/run.ts). */
+export const DIRECTORY_TOP = 10;
+
+/**
+ * A page in the directory: [fragment name, each of the entry's words' BM25 part on the page (0
+ * where it has none), the meta-field boost, each word's positions on the page as Pagefind codes
+ * them: by weight, -(weight + 1) and then that weight's positions as deltas from 0].
+ */
+export type DirectoryHit = [page: string, bases: number[], boost: number, positions: number[][]];
+/**
+ * A word in the directory: [pages that hold it or a longer word beginning with it, those words
+ * (the word itself first, then the longer ones, as Pagefind matches them), its best pages].
+ */
+export type DirectoryEntry = [pages: number, words: string[], hits: DirectoryHit[]];
+
+const f = Math.fround;
+
+/** What Pagefind's search adds to a word typed as it is indexed (its diacritic_similarity, 0.8). */
+export const DIACRITIC_BONUS = 1.8;
+
+/** Pagefind's word_length_bonus(differential, term_similarity 1): 1 + how many letters longer a matched word is than the searched one. */
+export function lengthBonus(differential: number): number {
+  const base = f(Math.exp(f(f(-0.5 * f(differential * differential)) / 4)));
+  return f(f(Math.exp(base)) / f(Math.exp(1)));
+}
+
+/** Pagefind's diacritic bonus for a word typed as `typed` and indexed as `word` (diacritics_match in pagefind_web). */
+export function bonusFor(typed: string, word: string): number {
+  return word === typed || word.startsWith(typed) || typed.startsWith(word) ? DIACRITIC_BONUS : 1;
+}
+
+/** A page's score, added up as Pagefind does in 32-bit floats: each word's part times its bonus, in order, then the boost. */
+export function scoreOf(hit: DirectoryHit, bonuses: readonly number[]): number {
+  let sum = 0;
+  hit[1].forEach((base, i) => {
+    if (base) sum = f(sum + f(base * bonuses[i]!));
+  });
+  return f(sum + hit[2]);
+}
+
+/**
+ * The matched words' positions on a page in page order, each position once, at its first weight,
+ * as Pagefind's search counts them; `shared` when two of the words share a position (a compound:
+ * "drc's" is indexed as "drcs" and "drc" in one place). Pagefind then credits the position to
+ * whichever its unstable sort puts first, which cannot be foretold: the directory leaves such a
+ * word to Pagefind (directory.test.ts found this by comparing scores with Pagefind's own).
+ */
+export function uniquePositions(positions: readonly number[][]): { found: { location: number; word: number; weight: number }[]; shared: boolean } {
+  const all: { location: number; word: number; weight: number }[] = [];
+  positions.forEach((list, word) => {
+    let weight = 24;
+    let at = 0;
+    for (const v of list) {
+      if (v < 0) (weight = -v - 1), (at = 0);
+      else all.push({ location: (at += v), word, weight });
+    }
+  });
+  all.sort((a, b) => a.location - b.location);
+  const found: typeof all = [];
+  let shared = false;
+  for (const p of all) {
+    const last = found.at(-1);
+    if (last?.location !== p.location) found.push(p);
+    else if (last.word !== p.word) shared = true;
+  }
+  return { found, shared };
+}
+
+export function directoryShard(word: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}

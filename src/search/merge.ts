@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
+import { directoryWriter, type DirectoryWriter } from './directory.ts';
 import { linkFile } from './link.ts';
 
 const gzip = promisify(gzipCb);
@@ -46,6 +47,8 @@ export interface MergeResult {
   pages: number;
   words: number;
   chunks: number;
+  /** The word directory beside the index (./directory.ts): its shards, and the words it lists. */
+  directory: { shards: number; words: number };
 }
 
 export class MergeError extends Error {}
@@ -122,7 +125,8 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   };
 
   const pages = await mergeFragments(sources, out);
-  const { chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]));
+  const directory = directoryWriter(pages, metaFields);
+  const { chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]), directory);
   const filters: [string, string][] = [];
   for (const [name, values] of await mergeFilters(sources)) filters.push([name, writeHashed('filter', 'pf_filter', [name, values]).name]);
   const sorts = new Map<string, number[]>();
@@ -141,7 +145,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
   await writeFile(path.join(out, 'pagefind-entry.json'), JSON.stringify({ ...first, languages: { en: { hash: metaHash, wasm: 'en', page_count: pages.length } } }));
-  return { pages: pages.length, words, chunks: chunks.length };
+  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish(out) };
 }
 
 async function readEntry(dir: string): Promise<{ hash: string; page_count: number }> {
@@ -240,7 +244,7 @@ function joinPostings(parts: { s: Source; pages: Posting[] }[]): Posting[] {
   return parts.length === 1 ? parts[0]!.pages : parts.flatMap((p) => p.pages);
 }
 
-async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }): Promise<{ chunks: Meta[2]; words: number }> {
+async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }, directory: DirectoryWriter): Promise<{ chunks: Meta[2]; words: number }> {
   // A k-way merge over the bundles' sorted words, with a binary heap of their current words.
   const heap: Cursor[] = [];
   const less = (a: Cursor, b: Cursor) => {
@@ -311,6 +315,7 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { na
     // needs the chunks in order with their ranges; merge.test.ts checks that every word is found.
     if (own >= CHUNK_SIZE && chunk.length) await close();
     chunk.push([word, pages, [...variants].map(([form, parts]) => [form, joinPostings(parts)])]);
+    directory.add(word, pages, variants.size, bounds.length);
     count++;
     size += own;
     if (size >= CHUNK_SIZE) await close();

@@ -153,6 +153,32 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
     await page.close();
   });
 
+  if (name !== 'the one index') it('answers one word from the word directory, ranked across all history as Pagefind ranks it, before loading Pagefind', async () => {
+    // "zirconium": 2024's briefing says it three times, 2025's once; 2026's bundle has none.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 4000 } });
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(new URL('search/?q=zirconium', url).href);
+    await expect.poll(() => page.locator('.search-results mark').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    const paths = await page.locator('.search-results .hit-title a').evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    expect(paths).toEqual(['hafnium-supply', 'nuclear-fuel'].map(briefingPath));
+    expect(await page.locator('[data-summary]').innerText()).toBe('2 briefings found for “zirconium”.');
+    expect(requested.some((p) => p.startsWith('/pagefind/directory/'))).toBe(true);
+    // Neither Pagefind's script, nor its WebAssembly, nor any index's page list was needed.
+    expect(requested.filter((p) => /pagefind\.js$|\.pagefind$|\.pf_meta$|\.pf_index$/.test(p))).toEqual([]);
+    // The same order and excerpt as Pagefind's own API on the merged index.
+    const api = (await page.evaluate(`(async () => {
+      const pagefind = await import('/pagefind/pagefind.js');
+      const search = await pagefind.search('zirconium');
+      return Promise.all(search.results.map((r) => r.data()));
+    })()`)) as { url: string; excerpt: string }[];
+    expect(api.map((d) => d.url)).toEqual(paths);
+    const excerpt = page.locator('.search-results .hit-excerpt').first();
+    expect(await excerpt.locator('mark').count()).toBeGreaterThan(0);
+    expect(await excerpt.innerText()).toBe(api[0]!.excerpt.replace(/<\/?mark>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+    await page.close();
+  });
+
   if (name === 'the one index') it('puts the newest first when asked, and filters by year in the same index', async () => {
     const newest = await hits('?q=hafnium&sort=date');
     expect(newest.paths).toEqual(['chip-materials', 'turbine-alloys', 'nuclear-fuel', 'hafnium-supply'].map(briefingPath));

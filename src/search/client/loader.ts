@@ -3,7 +3,8 @@
 // bundle (or for the bundles' merge, MERGED_KEY), created when it is first needed.
 import type { BundleManifest } from '#search/bundles.ts';
 import type { PagefindInstance, PagefindModule } from './pagefind-api.ts';
-import { MERGED_KEY } from '#search/layout.ts';
+import { DIRECTORY_DIR, MERGED_KEY, type DirectoryEntry } from '#search/layout.ts';
+import { directoryLookup, type DirectoryAnswer } from './directory.ts';
 
 export type ManifestBundle = BundleManifest['bundles'][number];
 
@@ -12,6 +13,8 @@ export interface SearchIndex {
   json<T>(file: string): Promise<T>;
   /** The bundle's Pagefind instance: creating one fetches the bundle's entry and metadata. */
   instance(key: string): Promise<PagefindInstance>;
+  /** A one-word search's first page from the word directory, when it lists the word (./directory.ts). */
+  directory(term: string): Promise<DirectoryAnswer | undefined>;
 }
 
 export function openIndex(base: string): SearchIndex {
@@ -21,12 +24,15 @@ export function openIndex(base: string): SearchIndex {
       return r.json() as Promise<T>;
     });
   const manifest = json<BundleManifest>('bundles.json');
-  const pagefind = import(/* @vite-ignore */ `${base}pagefind/pagefind.js`) as Promise<PagefindModule>;
+  // pagefind.js only when a bundle is first searched: a one-word search answered by the word
+  // directory never needs it.
+  let pagefindModule: Promise<PagefindModule> | undefined;
+  const pagefind = () => (pagefindModule ??= import(/* @vite-ignore */ `${base}pagefind/pagefind.js`) as Promise<PagefindModule>);
   const instances = new Map<string, Promise<PagefindInstance>>();
   const instance = (key: string) => {
     let found = instances.get(key);
     if (!found) {
-      found = Promise.all([manifest, pagefind]).then(([m, pf]) => {
+      found = Promise.all([manifest, pagefind()]).then(([m, pf]) => {
         const bundle = key === MERGED_KEY ? m.merged! : m.bundles.find((b) => b.key === key)!;
         // The tag lets the browser cache the bundle's entry file until the bundle changes. No web
         // worker: it is a second copy of pagefind.js (12 KB gzipped) to download, and a bundle is
@@ -37,5 +43,24 @@ export function openIndex(base: string): SearchIndex {
     }
     return found;
   };
-  return { manifest, json, instance };
+  const shards = new Map<string, Promise<Record<string, DirectoryEntry>>>();
+  const lookup = manifest.then((m) => {
+    if (!m.merged?.directory) return undefined;
+    const at = `${base}${m.merged.path}`;
+    const shard = (n: number) => {
+      const file = `${DIRECTORY_DIR}/${n}.json`;
+      let found = shards.get(file);
+      if (!found) {
+        found = fetch(`${at}${file}?${m.merged!.hash}`).then((r) => {
+          if (!r.ok) throw new Error(`${r.status} fetching ${file}`);
+          return r.json() as Promise<Record<string, DirectoryEntry>>;
+        });
+        shards.set(file, found);
+      }
+      return found;
+    };
+    return directoryLookup(shard, m.merged.directory, at, base);
+  });
+  const directory = async (term: string) => (await lookup)?.(term);
+  return { manifest, json, instance, directory };
 }

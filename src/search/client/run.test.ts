@@ -6,7 +6,7 @@ import type { BundleManifest } from '#search/bundles.ts';
 import { MERGED_KEY } from '#search/layout.ts';
 import type { SearchIndex } from './loader.ts';
 import type { PagefindInstance } from './pagefind-api.ts';
-import { BundleSearch, bundlesFor } from './run.ts';
+import { BundleSearch, DIRECTORY_KEY, bundlesFor } from './run.ts';
 import { readState } from './state.ts';
 
 const bundle = (key: string, first: string, last: string, count: number) => ({ key, first, last, count, path: `pagefind/${key}/`, hash: `h${key}` });
@@ -17,12 +17,16 @@ const manifest: BundleManifest = {
   merged: { path: 'pagefind/', hash: 'hm' },
 };
 
-/** Instances that answer each key with the given result ids, and remember which were searched with what. */
-function fakeIndex(answers: Record<string, string[]>) {
+/** Instances that answer each key with the given result ids, and remember which were searched with what; `directory` answers for the word directory. */
+function fakeIndex(answers: Record<string, string[]>, directory?: { count: number; ids: string[] }, m: BundleManifest = manifest) {
   const searched: { key: string; filters: object; sort: object }[] = [];
   const index: SearchIndex = {
-    manifest: Promise.resolve(manifest),
+    manifest: Promise.resolve(m),
     json: () => Promise.reject(new Error('not used')),
+    directory: async () => {
+      searched.push({ key: DIRECTORY_KEY, filters: {}, sort: {} });
+      return directory && { count: directory.count, results: directory.ids.map((id, i) => ({ id, score: 10 - i, data: () => Promise.reject(new Error('not used')) })) };
+    },
     instance: async (key) =>
       ({
         preload: async () => undefined,
@@ -94,5 +98,52 @@ describe('a search by relevance over date bundles', () => {
     expect(search.progress()).toEqual({ summary: '12 briefings found for “supply” in briefings of 2026-01-02 to 2026-03-04; earlier briefings (2024-02-01 to 2025-12-30) not searched yet.', moreHidden: false, moreLabel: 'More results' });
     await search.collect(id, 20);
     expect(search.take(20).map((h) => h.result.id)).toEqual(['n10', 'n11', 'old']);
+  });
+});
+
+describe('a one-word search over date bundles with a word directory', () => {
+  const withDirectory: BundleManifest = { ...manifest, merged: { path: 'pagefind/', hash: 'hm', directory: 4 } };
+
+  it('asks the directory first only for one word, by relevance, with no filter', () => {
+    expect(bundlesFor(readState('?q=hafnium'), withDirectory).map((b) => b.key)).toEqual([DIRECTORY_KEY, '2026', MERGED_KEY]);
+    for (const q of ['?q=rare+earths', '?q=hafnium&sort=date', '?q=hafnium&tag=x', '?q=hafnium&year=2025&year=2024', '?q=%22hafnium%22', '?tag=x']) {
+      expect(bundlesFor(readState(q), withDirectory).map((b) => b.key), q).not.toContain(DIRECTORY_KEY);
+    }
+  });
+
+  it('shows the directory\'s page, then more from the merge (not the newest bundle), each briefing once', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `d${i}`);
+    const { index, searched } = fakeIndex({ '2026': ['d1'], [MERGED_KEY]: [...ids, 'e1', 'e2'] }, { count: 12, ids }, withDirectory);
+    const state = readState('?q=hafnium');
+    const search = new BundleSearch(index, state);
+    search.order = bundlesFor(state, withDirectory);
+    const id = search.restart();
+    await search.collect(id, 10);
+    expect(search.take(10).map((h) => h.result.id)).toEqual(ids);
+    expect(searched.map((s) => s.key)).toEqual([DIRECTORY_KEY]);
+    // The count is the directory's: every briefing that holds the word.
+    expect(search.progress()).toEqual({ summary: '12 briefings found for “hafnium”.', moreHidden: false, moreLabel: 'More results' });
+    await search.collect(id, 20);
+    expect(search.take(20).map((h) => h.result.id)).toEqual(['e1', 'e2']);
+    expect(searched.map((s) => s.key)).toEqual([DIRECTORY_KEY, MERGED_KEY]);
+    expect(search.progress()).toEqual({ summary: '12 briefings found for “hafnium”.', moreHidden: true, moreLabel: 'Search earlier briefings' });
+  });
+
+  it('stops after the directory when its page holds every briefing found, and asks the bundles when it does not list the word', async () => {
+    const all = fakeIndex({}, { count: 2, ids: ['a', 'b'] }, withDirectory);
+    const state = readState('?q=zirconium');
+    const search = new BundleSearch(all.index, state);
+    search.order = bundlesFor(state, withDirectory);
+    await search.collect(search.restart(), 10);
+    expect(search.take(10).map((h) => h.result.id)).toEqual(['a', 'b']);
+    expect(all.searched.map((s) => s.key)).toEqual([DIRECTORY_KEY]);
+    expect(search.progress()).toEqual({ summary: '2 briefings found for “zirconium”.', moreHidden: true, moreLabel: 'Search earlier briefings' });
+
+    const none = fakeIndex({ '2026': ['n'], [MERGED_KEY]: ['n', 'o'] }, undefined, withDirectory);
+    const other = new BundleSearch(none.index, state);
+    other.order = bundlesFor(state, withDirectory);
+    await other.collect(other.restart(), 10);
+    expect(other.hits.map((h) => h.result.id)).toEqual(['n', 'o']);
+    expect(none.searched.map((s) => s.key)).toEqual([DIRECTORY_KEY, '2026', MERGED_KEY]);
   });
 });

@@ -8,11 +8,19 @@
 //     index of every briefing: the rest of history ranked as one, in one more step (a word found
 //     nowhere is answered after two indexes, not after every bundle), with the newest bundle's
 //     results, already shown, skipped by id.
+//   - by relevance, one word and no filter: first the word directory (./directory.ts), the best
+//     page of all history without loading Pagefind; when it lists the word, the merge alone
+//     follows (more results), with the directory's results skipped by id. When it does not, the
+//     newest bundle and the merge, as above.
 import type { BundleManifest } from '#search/bundles.ts';
 import type { ManifestBundle, SearchIndex } from './loader.ts';
 import type { PagefindSearchResult } from './pagefind-api.ts';
 import { SORTS, type SearchState, type Sort } from './state.ts';
 import { MERGED_KEY, ONE_INDEX_KEY } from '#search/layout.ts';
+import { directoryWord } from './directory.ts';
+
+/** The word directory's step in a search's order: not a bundle, answered by SearchIndex.directory. */
+export const DIRECTORY_KEY = '_directory';
 
 /** Results shown at a time. */
 export const PAGE = 10;
@@ -25,6 +33,12 @@ export interface Hit {
 /** With no term there is no relevance to rank by: newest first. */
 export const sortKey = (state: SearchState): Sort => state.sort || (state.term ? '' : 'date');
 
+/** A search the word directory may answer first: by relevance, one word, no filter, over date bundles with a directory. */
+export function usesDirectory(state: SearchState, m: BundleManifest): boolean {
+  const unfiltered = Object.values(state.filters).every((values) => values.length === 0);
+  return Boolean(m.merged?.directory && m.bundles.length > 1 && sortKey(state) === '' && unfiltered && directoryWord(state.term));
+}
+
 /** The bundles to search, in the order to search them; the year filter chooses date bundles (the one index and the merge filter years themselves). */
 export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundle[] {
   if (m.bundles.length === 1 && m.bundles[0]!.key === ONE_INDEX_KEY) return m.bundles;
@@ -34,11 +48,16 @@ export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundl
   if (key === 'oldest') return chosen.reverse();
   if (key === '' && m.merged && chosen.length > 1) {
     const [newest, ...rest] = chosen;
-    const merged = { key: MERGED_KEY, first: rest.at(-1)!.first, last: rest[0]!.last, count: rest.reduce((n, b) => n + b.count, 0), ...m.merged };
+    const { path, hash } = m.merged;
+    const merged = { key: MERGED_KEY, first: rest.at(-1)!.first, last: rest[0]!.last, count: rest.reduce((n, b) => n + b.count, 0), path, hash };
+    if (usesDirectory(state, m)) return [{ ...merged, key: DIRECTORY_KEY, first: chosen.at(-1)!.first, last: newest!.last, count: m.total }, newest!, merged];
     return [newest!, merged];
   }
   return chosen;
 }
+
+/** Searched after results already shown, which it skips by id. */
+const followsShown = (key: string) => key === MERGED_KEY;
 
 /** Filters years itself (the date bundles are chosen by year instead). */
 const filtersYears = (key: string) => key === ONE_INDEX_KEY || key === MERGED_KEY;
@@ -59,6 +78,8 @@ export class BundleSearch {
   /** The bundles in the order they are searched; set once the manifest is in. */
   order: ManifestBundle[] = [];
   next = 0;
+  /** How many briefings hold the word, once the word directory has said (its hits are the first of them). */
+  total: number | undefined;
   private readonly index: SearchIndex;
   private readonly state: SearchState;
 
@@ -73,6 +94,7 @@ export class BundleSearch {
     this.hits = [];
     this.shown = 0;
     this.next = 0;
+    this.total = undefined;
     return id;
   }
 
@@ -98,25 +120,39 @@ export class BundleSearch {
     const left = this.order.slice(this.next);
     const term = this.state.term;
     const word = term ? ` for “${term}”` : '';
-    let text = this.hits.length === 0 ? `No briefings found${word}` : `${this.hits.length} briefing${this.hits.length === 1 ? '' : 's'} found${word}`;
+    const found = Math.max(this.total ?? 0, this.hits.length);
+    let text = found === 0 ? `No briefings found${word}` : `${found} briefing${found === 1 ? '' : 's'} found${word}`;
     const later = sortKey(this.state) === 'oldest';
-    if (searched.length && left.length) text += ` in briefings of ${span(searched)}; ${later ? 'later' : 'earlier'} briefings (${span(left)}) not searched yet`;
+    // With the directory's count, every briefing that holds the word is counted already.
+    if (searched.length && left.length && this.total === undefined) text += ` in briefings of ${span(searched)}; ${later ? 'later' : 'earlier'} briefings (${span(left)}) not searched yet`;
     return {
       summary: `${text}.`,
       moreHidden: this.shown >= this.hits.length && this.next >= this.order.length,
-      moreLabel: this.shown < this.hits.length ? 'More results' : `Search ${later ? 'later' : 'earlier'} briefings`,
+      moreLabel: this.shown < found ? 'More results' : `Search ${later ? 'later' : 'earlier'} briefings`,
     };
   }
 
   private async searchNextBundle(id: number) {
     const bundle = this.order[this.next]!;
+    if (bundle.key === DIRECTORY_KEY) return this.searchDirectory(id);
     const pf = await this.index.instance(bundle.key);
     const key = sortKey(this.state);
     const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state, filtersYears(bundle.key)), sort: key ? SORTS[key] : {} });
     if (id !== this.run) return;
     this.next++;
-    const shown = bundle.key === MERGED_KEY ? new Set(this.hits.map((h) => h.result.id)) : undefined;
+    const shown = followsShown(bundle.key) ? new Set(this.hits.map((h) => h.result.id)) : undefined;
     for (const result of found?.results ?? []) if (!shown?.has(result.id)) this.hits.push({ bundle: bundle.key, result });
+  }
+
+  /** The directory's page of results; then the merge follows (the newest bundle is skipped: the merge holds it), or nothing when the page holds every briefing found. */
+  private async searchDirectory(id: number) {
+    const answer = await this.index.directory(this.state.term);
+    if (id !== this.run) return;
+    this.next++;
+    if (!answer) return;
+    for (const result of answer.results) this.hits.push({ bundle: DIRECTORY_KEY, result });
+    this.total = answer.count;
+    this.next = answer.count > answer.results.length ? this.order.findIndex((b) => b.key === MERGED_KEY) : this.order.length;
   }
 }
 

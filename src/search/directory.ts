@@ -1,0 +1,159 @@
+// The word directory, written beside the bundles' merge (./merge.ts): for a one-word search by
+// relevance, the pages Pagefind would rank first across all of history, with Pagefind's own
+// scores, so the search page draws them from one small file instead of loading Pagefind, its
+// WebAssembly and the merged index's page list (about 200 KB at 10,000 briefings) first. Pagefind
+// still answers everything else — more results, filters, several words, dates — and its results
+// after these are the same ranking's continuation (src/search/client/directory.ts).
+//
+// A word is listed only where the directory's answer is Pagefind's exactly. Pagefind matches the
+// searched word together with the longer words that begin with it ("hafnium" with
+// "hafniumsuppli", from "hafnium-supply"), each scored with a length penalty, but only those in
+// the index chunks it loads: a word is listed with its longer words when all of them share its
+// chunk (then which chunks are loaded cannot change the answer), and left out when they do not,
+// when there are more than MAX_WORDS, when one has accented variants, or when two share a position
+// on a page (see uniquePositions); the search page then asks Pagefind, as before.
+//
+// Scores follow pagefind_web's search_term (1.6) for one term with the default ranking
+// (term_similarity 1, page_length 0.75, term_saturation 1.4, term_frequency 1, title weight 5),
+// in 32-bit floats as its Rust does: per matched word, a BM25 score of its weighted count on the
+// page (each position once, at its first weight; Pagefind's weights are
+// data-pagefind-weight × 24) with the IDF of all the matched words' pages, times its length
+// bonus and diacritic bonus; plus, per meta field holding matched words, field weight × their
+// IDF × coverage². The diacritic bonus depends on how the reader typed the word, so a hit keeps
+// each word's part apart and the page adds them up (scoreOf in ./layout.ts).
+// directory.test.ts checks scores, order, excerpts and sections against Pagefind's own search.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DIACRITIC_BONUS, DIRECTORY_DIR, DIRECTORY_TOP, directoryShard, lengthBonus, scoreOf, uniquePositions, type DirectoryEntry, type DirectoryHit } from './layout.ts';
+
+/** About this many bytes of JSON per shard (a few KB gzipped). */
+const SHARD_BYTES = 24_000;
+/** Longer words listed with a word at most; past this the word is left to Pagefind. */
+const MAX_WORDS = 16;
+
+const f = Math.fround;
+const K1 = 1.4;
+const B = 0.75;
+const META_WEIGHTS: Record<string, number> = { title: 5 };
+
+type Posting = [delta: number, locs: number[], metaLocs: number[]];
+
+export interface DirectoryWriter {
+  /** Each merged word in Pagefind's (byte) order, with its merged, delta-coded postings and the number of the index chunk it went to. */
+  add(word: string, pages: Posting[], variants: number, chunk: number): void;
+  /** Writes the shards into `<out>/directory/`; the number of shards and of words listed. */
+  finish(out: string): Promise<{ shards: number; words: number }>;
+}
+
+/** A word waiting for the words after it, any of which may begin with it. */
+interface Open {
+  word: string;
+  chunk: number;
+  words: { word: string; pages: Posting[] }[];
+  dead: boolean;
+}
+
+const bytesOf = (s: string) => Buffer.byteLength(s);
+
+export function directoryWriter(pages: ReadonlyArray<readonly [string, number, ...unknown[]]>, metaFields: readonly string[]): DirectoryWriter {
+  let total = 0;
+  for (const p of pages) total = f(total + p[1]);
+  const averageLength = f(total / pages.length);
+  const fieldWeight = metaFields.map((name) => META_WEIGHTS[name] ?? 1);
+  const entries: [string, string][] = [];
+  let bytes = 0;
+  /** Open words, each a prefix of the next (the words come sorted). */
+  const open: Open[] = [];
+
+  /** The word's entry, or undefined where Pagefind's answer cannot be foretold. */
+  const entryFor = ({ words }: Open): DirectoryEntry | undefined => {
+    const root = bytesOf(words[0]!.word);
+    const bonus = words.map(({ word }) => lengthBonus(bytesOf(word) - root + 1));
+    const byPage = new Map<number, { locs: number[][]; meta: number[][] }>();
+    words.forEach(({ pages: list }, w) => {
+      let page = 0;
+      for (const [delta, locs, metaLocs] of list) {
+        page += delta;
+        let at = byPage.get(page);
+        if (!at) byPage.set(page, (at = { locs: words.map(() => []), meta: words.map(() => []) }));
+        at.locs[w] = locs;
+        at.meta[w] = metaLocs;
+      }
+    });
+    const n = byPage.size;
+    const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
+    const hits: { page: number; hit: DirectoryHit }[] = [];
+    for (const [page, { locs, meta }] of byPage) {
+      const { found, shared } = uniquePositions(locs);
+      if (shared) return undefined;
+      const weighted = words.map(() => 0);
+      for (const { word, weight } of found) weighted[word]! += weight;
+      const length = f(pages[page]![1] / averageLength);
+      const bases = weighted.map((sum, w) => {
+        if (!sum) return 0;
+        const tf = f(f(f(sum) / 24) * bonus[w]!);
+        return f(idf * f(f(f(K1 + 1) * tf) / f(f(K1 * f(f(1 - B) + f(B * length))) + tf)));
+      });
+      const inField = new Map<number, number>();
+      for (const list of meta) {
+        const fields = new Set<number>();
+        let field = -1;
+        for (const v of list) {
+          if (v < 0) field = -v - 1;
+          else fields.add(field);
+        }
+        for (const id of fields) inField.set(id, (inField.get(id) ?? 0) + 1);
+      }
+      let boost = 0;
+      for (const [id, count] of inField) {
+        let matched = 0;
+        for (let i = 0; i < count; i++) matched = f(matched + idf);
+        const coverage = f(matched / idf);
+        boost = f(boost + f(f(f((fieldWeight[id] ?? 1) * matched) * coverage) * coverage));
+      }
+      hits.push({ page, hit: [pages[page]![0], bases, boost, locs] });
+    }
+    // The best under each way the reader's typing can earn the bonus (for the word itself and for
+    // the longer words); the page ranks them by the bonuses it works out.
+    const best = (bonuses: number[]) => [...hits].sort((a, b) => scoreOf(b.hit, bonuses) - scoreOf(a.hit, bonuses) || a.page - b.page).slice(0, DIRECTORY_TOP);
+    const kept = new Set<(typeof hits)[number]>();
+    for (const [own, longer] of [[DIACRITIC_BONUS, DIACRITIC_BONUS], [DIACRITIC_BONUS, 1], [1, 1], [1, DIACRITIC_BONUS]]) {
+      for (const h of best(words.map((_, i) => (i ? longer! : own!)))) kept.add(h);
+    }
+    return [n, words.map((w) => w.word), hits.filter((h) => kept.has(h)).map((h) => h.hit)];
+  };
+
+  const settle = (next?: string) => {
+    while (open.length && !(next !== undefined && next.startsWith(open.at(-1)!.word))) {
+      const done = open.pop()!;
+      const entry = done.dead ? undefined : entryFor(done);
+      if (!entry) continue;
+      const json = JSON.stringify(entry);
+      entries.push([done.word, json]);
+      bytes += done.word.length + json.length + 4;
+    }
+  };
+
+  return {
+    add(word, pageList, variants, chunk) {
+      settle(word);
+      // Every open word begins this one: Pagefind matches it with them, if it is loaded with them.
+      for (const o of open) {
+        if (o.dead) continue;
+        if (variants || chunk !== o.chunk || o.words.length === MAX_WORDS) o.dead = true;
+        else o.words.push({ word, pages: pageList });
+      }
+      open.push({ word, chunk, words: [{ word, pages: pageList }], dead: variants > 0 || pageList.length === 0 });
+    },
+    async finish(out) {
+      settle();
+      const shards = Math.max(1, Math.ceil(bytes / SHARD_BYTES));
+      const parts: string[][] = Array.from({ length: shards }, () => []);
+      for (const [word, json] of entries) parts[directoryShard(word, shards)]!.push(`${JSON.stringify(word)}:${json}`);
+      const dir = path.join(out, DIRECTORY_DIR);
+      await mkdir(dir, { recursive: true });
+      await Promise.all(parts.map((lines, i) => writeFile(path.join(dir, `${i}.json`), `{${lines.join(',')}}`)));
+      return { shards, words: entries.length };
+    },
+  };
+}
