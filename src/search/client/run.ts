@@ -9,9 +9,8 @@
 //     nowhere is answered after two indexes, not after every bundle), with the newest bundle's
 //     results, already shown, skipped by id.
 //   - by relevance, one word and no filter: first the word directory (./directory.ts), the best
-//     page of all history without loading Pagefind; when it lists the word, the merge alone
-//     follows (more results), with the directory's results skipped by id. When it does not, the
-//     newest bundle and the merge, as above.
+//     page of all history without loading Pagefind; then the merge alone (more results, with the
+//     directory's skipped by id, or all of them when the directory does not list the word).
 import type { BundleManifest } from '#search/bundles.ts';
 import type { ManifestBundle, SearchIndex } from './loader.ts';
 import type { PagefindSearchResult } from './pagefind-api.ts';
@@ -144,15 +143,17 @@ export class BundleSearch {
     for (const result of found?.results ?? []) if (!shown?.has(result.id)) this.hits.push({ bundle: bundle.key, result });
   }
 
-  /** The directory's page of results; then the merge follows (the newest bundle is skipped: the merge holds it), or nothing when the page holds every briefing found. */
+  /** The directory's page of results; then the merge follows (the newest bundle is skipped: the merge holds it), or nothing when the page holds every briefing found; the merge alone when the directory does not list the word. */
   private async searchDirectory(id: number) {
     const answer = await this.index.directory(this.state.term);
     if (id !== this.run) return;
-    this.next++;
-    if (!answer) return;
+    const merged = this.order.findIndex((b) => b.key === MERGED_KEY);
+    // Not listed: the merge ranks all history in one step, where the newest bundle first would
+    // load a second index (a word found nowhere is answered after one).
+    if (!answer) return void (this.next = merged);
     for (const result of answer.results) this.hits.push({ bundle: DIRECTORY_KEY, result });
     this.total = answer.count;
-    this.next = answer.count > answer.results.length ? this.order.findIndex((b) => b.key === MERGED_KEY) : this.order.length;
+    this.next = answer.count > answer.results.length ? merged : this.order.length;
   }
 }
 
