@@ -113,14 +113,18 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
       }
       hits.push({ page, hit: [pages[page]![0], bases, boost, locs] });
     }
+    if (hits.length <= DIRECTORY_TOP) return [n, words.map((w) => w.word), hits.map((h) => h.hit)];
     // The best under each way the reader's typing can earn the bonus (for the word itself and for
     // the longer words); the page ranks them by the bonuses it works out.
-    const best = (bonuses: number[]) => [...hits].sort((a, b) => scoreOf(b.hit, bonuses) - scoreOf(a.hit, bonuses) || a.page - b.page).slice(0, DIRECTORY_TOP);
-    const kept = new Set<(typeof hits)[number]>();
-    for (const [own, longer] of [[DIACRITIC_BONUS, DIACRITIC_BONUS], [DIACRITIC_BONUS, 1], [1, 1], [1, DIACRITIC_BONUS]]) {
-      for (const h of best(words.map((_, i) => (i ? longer! : own!)))) kept.add(h);
+    const kept = new Set<number>();
+    const ways = words.length === 1 ? [[DIACRITIC_BONUS], [1]] : [[DIACRITIC_BONUS, DIACRITIC_BONUS], [DIACRITIC_BONUS, 1], [1, 1], [1, DIACRITIC_BONUS]];
+    for (const [own, longer] of ways) {
+      const bonuses = words.map((_, i) => (i ? longer! : own!));
+      const scores = hits.map((h) => scoreOf(h.hit, bonuses));
+      const order = hits.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || hits[a]!.page - hits[b]!.page);
+      for (const i of order.slice(0, DIRECTORY_TOP)) kept.add(i);
     }
-    return [n, words.map((w) => w.word), hits.filter((h) => kept.has(h)).map((h) => h.hit)];
+    return [n, words.map((w) => w.word), hits.filter((_, i) => kept.has(i)).map((h) => h.hit)];
   };
 
   const settle = (next?: string) => {

@@ -25,7 +25,7 @@ import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
 import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
 import { DIRECTORY_DIR, MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
 import { SCRIPTS, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
-import { mergeIndexes } from './merge.ts';
+import { mergeOnWorker } from './merge-worker.ts';
 import { linkFile, linkTree } from './link.ts';
 
 export interface SearchBuildLog {
@@ -126,7 +126,7 @@ async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: st
     const staging = `${cached}.tmp-${randomBytes(4).toString('hex')}`;
     try {
       // Oldest first: the bundles partition the dates, so their pages in this order are in date order.
-      await mergeIndexes(manifest.bundles.map((b) => path.join(cacheRoot, b.key, b.hash)).reverse(), staging);
+      await mergeOnWorker(manifest.bundles.map((b) => path.join(cacheRoot, b.key, b.hash)).reverse(), staging);
       await rename(staging, cached);
     } finally {
       await rm(staging, { recursive: true, force: true });

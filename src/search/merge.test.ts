@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDocuments } from './pagefind-cli.ts';
 import { MergeError, byteOrder, mergeIndexes, readPagefindFile } from './merge.ts';
+import { mergeOnWorker } from './merge-worker.ts';
 
 type Posting = [number, number[], number[]];
 type Word = [string, Posting[], [string, Posting[]][]];
@@ -211,6 +212,17 @@ describe('merging date bundles into one Pagefind index', () => {
     // A file that is not Pagefind's.
     await writeFile(metaFile, gzipSync(Buffer.from('not an index')));
     await expect(mergeIndexes([other], path.join(root, 'x4'))).rejects.toThrow(/is not a Pagefind index file/);
+  });
+});
+
+describe('the merge on a worker thread (as kb build runs it)', () => {
+  it('writes the same index, and its refusals arrive as MergeError with their message', async () => {
+    const out = path.join(root, 'on-worker');
+    expect(await mergeOnWorker(bundles, out)).toMatchObject({ pages: dates.length });
+    expect(await decoded(out)).toEqual(await decoded(merged));
+    const failed = mergeOnWorker([bundles[0]!, path.join(root, 'no-such-bundle')], path.join(root, 'x5'));
+    await expect(failed).rejects.toThrow(MergeError);
+    await expect(failed).rejects.toThrow(/no-such-bundle has no readable pagefind-entry\.json .*Delete the search cache/);
   });
 });
 

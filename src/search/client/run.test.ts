@@ -40,61 +40,55 @@ function fakeIndex(answers: Record<string, string[]>, directory?: { count: numbe
 }
 
 describe('the order the search page searches date bundles in', () => {
-  it('by relevance: the newest bundle, then the merge of all of them; by date: bundle after bundle', () => {
-    expect(bundlesFor(readState('?q=hafnium'), manifest).map((b) => [b.key, b.first, b.last, b.count])).toEqual([
-      ['2026', '2026-01-02', '2026-03-04', 3],
-      [MERGED_KEY, '2024-02-01', '2025-12-30', 6],
-    ]);
+  it('by relevance: the merge of all of them, ranked as one; by date: bundle after bundle', () => {
+    expect(bundlesFor(readState('?q=hafnium'), manifest).map((b) => [b.key, b.first, b.last, b.count])).toEqual([[MERGED_KEY, '2024-02-01', '2026-03-04', 9]]);
     expect(bundlesFor(readState('?q=hafnium&sort=date'), manifest).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
     expect(bundlesFor(readState('?q=hafnium&sort=oldest'), manifest).map((b) => b.key)).toEqual(['2024', '2025', '2026']);
     // No term: newest first, bundle after bundle.
     expect(bundlesFor(readState('?tag=x'), manifest).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
-    // One year chosen: its bundle alone; two: the newer, then the merge (which filters the years itself).
+    // One year chosen: its bundle alone; two: the merge, which filters the years itself.
     expect(bundlesFor(readState('?q=x&year=2025'), manifest).map((b) => b.key)).toEqual(['2025']);
-    expect(bundlesFor(readState('?q=x&year=2025&year=2024'), manifest).map((b) => b.key)).toEqual(['2025', MERGED_KEY]);
+    expect(bundlesFor(readState('?q=x&year=2025&year=2024'), manifest).map((b) => b.key)).toEqual([MERGED_KEY]);
     // A site built before the merge existed: bundle after bundle.
     expect(bundlesFor(readState('?q=x'), { ...manifest, merged: undefined }).map((b) => b.key)).toEqual(['2026', '2025', '2024']);
   });
 });
 
-describe('a search by relevance over date bundles', () => {
-  it('shows the newest bundle\'s results, then the rest of history ranked as one, each briefing once', async () => {
-    // The merge ranks an old briefing (c) first, and holds the newest bundle's (a, b) too.
+describe('a search over date bundles', () => {
+  it('by relevance, ranks all history as one in the merge, which filters by year itself', async () => {
+    // The merge ranks an old briefing (c) first.
     const { index, searched } = fakeIndex({ '2026': ['a', 'b'], [MERGED_KEY]: ['c', 'a', 'd', 'b'] });
     const state = readState('?q=hafnium&year=2026&year=2024');
     const search = new BundleSearch(index, state);
     search.order = bundlesFor(state, await index.manifest);
     const id = search.restart();
     expect(await search.collect(id, 10)).toBe(true);
-    expect(search.hits.map((h) => h.result.id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(searched.map((s) => s.key)).toEqual(['2026', MERGED_KEY]);
-    // The bundle is chosen by year; the merge is filtered by year.
-    expect(searched[0]!.filters).toEqual({});
-    expect(searched[1]!.filters).toEqual({ year: { any: ['2026', '2024'] } });
+    expect(search.hits.map((h) => h.result.id)).toEqual(['c', 'a', 'd', 'b']);
+    expect(searched.map((s) => [s.key, s.filters])).toEqual([[MERGED_KEY, { year: { any: ['2026', '2024'] } }]]);
     expect(search.take(10)).toHaveLength(4);
     expect(search.progress()).toEqual({ summary: '4 briefings found for “hafnium”.', moreHidden: true, moreLabel: 'Search earlier briefings' });
   });
 
-  it('answers a word found nowhere after the newest bundle and the merge, not after every bundle', async () => {
+  it('answers a word found nowhere after one index, not after every bundle', async () => {
     const { index, searched } = fakeIndex({});
     const state = readState('?q=xylophonist');
     const search = new BundleSearch(index, state);
     search.order = bundlesFor(state, await index.manifest);
     await search.collect(search.restart(), 10);
-    expect(searched.map((s) => s.key)).toEqual(['2026', MERGED_KEY]);
+    expect(searched.map((s) => s.key)).toEqual([MERGED_KEY]);
     expect(search.progress().summary).toBe('No briefings found for “xylophonist”.');
   });
 
-  it('stops after the newest bundle while it has a page of results, and says what is left', async () => {
+  it('by date, stops after the newest bundle while it has a page of results, and says what is left', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `n${i}`);
-    const { index, searched } = fakeIndex({ '2026': ids, [MERGED_KEY]: ['old', ...ids] });
-    const state = readState('?q=supply');
+    const { index, searched } = fakeIndex({ '2026': ids, '2025': ['old'] });
+    const state = readState('?q=supply&sort=date');
     const search = new BundleSearch(index, state);
     search.order = bundlesFor(state, await index.manifest);
     const id = search.restart();
     await search.collect(id, 10);
     expect(search.take(10)).toHaveLength(10);
-    expect(searched.map((s) => s.key)).toEqual(['2026']);
+    expect(searched.map((s) => [s.key, s.sort])).toEqual([['2026', { date: 'desc' }]]);
     expect(search.progress()).toEqual({ summary: '12 briefings found for “supply” in briefings of 2026-01-02 to 2026-03-04; earlier briefings (2024-02-01 to 2025-12-30) not searched yet.', moreHidden: false, moreLabel: 'More results' });
     await search.collect(id, 20);
     expect(search.take(20).map((h) => h.result.id)).toEqual(['n10', 'n11', 'old']);
@@ -105,13 +99,13 @@ describe('a one-word search over date bundles with a word directory', () => {
   const withDirectory: BundleManifest = { ...manifest, merged: { path: 'pagefind/', hash: 'hm', directory: 4 } };
 
   it('asks the directory first only for one word, by relevance, with no filter', () => {
-    expect(bundlesFor(readState('?q=hafnium'), withDirectory).map((b) => b.key)).toEqual([DIRECTORY_KEY, '2026', MERGED_KEY]);
+    expect(bundlesFor(readState('?q=hafnium'), withDirectory).map((b) => b.key)).toEqual([DIRECTORY_KEY, MERGED_KEY]);
     for (const q of ['?q=rare+earths', '?q=hafnium&sort=date', '?q=hafnium&tag=x', '?q=hafnium&year=2025&year=2024', '?q=%22hafnium%22', '?tag=x']) {
       expect(bundlesFor(readState(q), withDirectory).map((b) => b.key), q).not.toContain(DIRECTORY_KEY);
     }
   });
 
-  it('shows the directory\'s page, then more from the merge (not the newest bundle), each briefing once', async () => {
+  it('shows the directory\'s page, then more from the merge, each briefing once', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `d${i}`);
     const { index, searched } = fakeIndex({ '2026': ['d1'], [MERGED_KEY]: [...ids, 'e1', 'e2'] }, { count: 12, ids }, withDirectory);
     const state = readState('?q=hafnium');
@@ -144,7 +138,6 @@ describe('a one-word search over date bundles with a word directory', () => {
     other.order = bundlesFor(state, withDirectory);
     await other.collect(other.restart(), 10);
     expect(other.hits.map((h) => h.result.id)).toEqual(['n', 'o']);
-    // The merge ranks all history at once: the newest bundle is not searched first.
     expect(none.searched.map((s) => s.key)).toEqual([DIRECTORY_KEY, MERGED_KEY]);
   });
 });

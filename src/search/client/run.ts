@@ -1,16 +1,15 @@
-// A search across the date bundles, one Pagefind instance per bundle:
-//   - the newest bundle first (the oldest first for "Oldest first"), its results shown at once;
-//   - the next bundle only when the reader asks, or while fewer results than wanted are found.
-//     Bundles partition the dates, so date-sorted results come out in order by concatenating the
-//     bundles' own sorted results. (Pagefind's mergeIndex would search every bundle up front and
-//     re-sort the merged results by score, sort or not.)
-//   - by relevance, after the newest bundle comes the bundles' merge (src/search/merge.ts), one
-//     index of every briefing: the rest of history ranked as one, in one more step (a word found
-//     nowhere is answered after two indexes, not after every bundle), with the newest bundle's
-//     results, already shown, skipped by id.
-//   - by relevance, one word and no filter: first the word directory (./directory.ts), the best
-//     page of all history without loading Pagefind; then the merge alone (more results, with the
-//     directory's skipped by id, or all of them when the directory does not list the word).
+// A search over the date bundles:
+//   - by relevance, all of history ranked as one: the bundles' merge (src/search/merge.ts), one
+//     index of every briefing — after, for one word and no filter, the word directory
+//     (./directory.ts), which draws the first page of the same ranking without loading Pagefind;
+//     the merge then gives the rest, the directory's results skipped by id. (A year filter of
+//     one year searches that year's bundle, all of the history asked for.)
+//   - by date, bundle by bundle, one Pagefind instance each: the newest (the oldest for "Oldest
+//     first") first, its results shown at once, the next only when the reader asks or while fewer
+//     results than wanted are found. Bundles partition the dates, so date-sorted results come out
+//     in order by concatenating the bundles' own sorted results, and only the bundles the results
+//     shown need are downloaded. (Pagefind's mergeIndex would search every bundle up front.)
+//   - a site built before the merge existed (no `merged` in bundles.json): bundle by bundle.
 import type { BundleManifest } from '#search/bundles.ts';
 import type { ManifestBundle, SearchIndex } from './loader.ts';
 import type { PagefindSearchResult } from './pagefind-api.ts';
@@ -46,11 +45,9 @@ export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundl
   const key = sortKey(state);
   if (key === 'oldest') return chosen.reverse();
   if (key === '' && m.merged && chosen.length > 1) {
-    const [newest, ...rest] = chosen;
     const { path, hash } = m.merged;
-    const merged = { key: MERGED_KEY, first: rest.at(-1)!.first, last: rest[0]!.last, count: rest.reduce((n, b) => n + b.count, 0), path, hash };
-    if (usesDirectory(state, m)) return [{ ...merged, key: DIRECTORY_KEY, first: chosen.at(-1)!.first, last: newest!.last, count: m.total }, newest!, merged];
-    return [newest!, merged];
+    const merged = { key: MERGED_KEY, first: chosen.at(-1)!.first, last: chosen[0]!.last, count: chosen.reduce((n, b) => n + b.count, 0), path, hash };
+    return usesDirectory(state, m) ? [{ ...merged, key: DIRECTORY_KEY }, merged] : [merged];
   }
   return chosen;
 }
@@ -143,17 +140,15 @@ export class BundleSearch {
     for (const result of found?.results ?? []) if (!shown?.has(result.id)) this.hits.push({ bundle: bundle.key, result });
   }
 
-  /** The directory's page of results; then the merge follows (the newest bundle is skipped: the merge holds it), or nothing when the page holds every briefing found; the merge alone when the directory does not list the word. */
+  /** The directory's page of results, then the merge for more (or nothing, when the page holds every briefing found); the merge alone when the directory does not list the word. */
   private async searchDirectory(id: number) {
     const answer = await this.index.directory(this.state.term);
     if (id !== this.run) return;
-    const merged = this.order.findIndex((b) => b.key === MERGED_KEY);
-    // Not listed: the merge ranks all history in one step, where the newest bundle first would
-    // load a second index (a word found nowhere is answered after one).
-    if (!answer) return void (this.next = merged);
+    this.next++;
+    if (!answer) return; // not listed: the merge answers
     for (const result of answer.results) this.hits.push({ bundle: DIRECTORY_KEY, result });
     this.total = answer.count;
-    this.next = answer.count > answer.results.length ? merged : this.order.length;
+    if (answer.count <= answer.results.length) this.next = this.order.length;
   }
 }
 

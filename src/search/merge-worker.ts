@@ -1,0 +1,36 @@
+// The bundles' merge (./merge.ts), run on a worker thread: it is CPU work (decoding, merging and
+// encoding every word, and the word directory's scores: 5 s at 1,000 briefings, tens of seconds
+// at 10,000) that would otherwise take turns with Astro rendering the pages on the main thread.
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MergeError, mergeIndexes, type MergeResult } from './merge.ts';
+
+interface Job {
+  dirs: string[];
+  out: string;
+}
+type Reply = { ok: MergeResult } | { error: string; merge: boolean };
+
+/** mergeIndexes, on a worker thread; its errors are rethrown here as they were thrown there. */
+export function mergeOnWorker(dirs: readonly string[], out: string): Promise<MergeResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { dirs: [...dirs], out } satisfies Job });
+    let replied = false;
+    worker.once('message', (reply: Reply) => {
+      replied = true;
+      if ('ok' in reply) resolve(reply.ok);
+      else reject(reply.merge ? new MergeError(reply.error) : new Error(reply.error));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!replied) reject(new Error(`the search index merge stopped (exit code ${code}) before it finished; build again, and report it with the build log if it happens again`));
+    });
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as Job | undefined)?.out) {
+  const { dirs, out } = workerData as Job;
+  mergeIndexes(dirs, out).then(
+    (ok) => parentPort!.postMessage({ ok } satisfies Reply),
+    (error: unknown) => parentPort!.postMessage({ error: (error as Error).message ?? String(error), merge: error instanceof MergeError } satisfies Reply),
+  );
+}
