@@ -55,6 +55,33 @@ interface Open {
 
 const bytesOf = (s: string) => Buffer.byteLength(s);
 
+/** The indices of the `k` highest scores, ties to the lower index (pages are in page order): one pass, no sort of them all. */
+function best(scores: number[], k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    if (top.length === k && score <= scores[top[k - 1]!]!) continue;
+    let at = top.length;
+    while (at > 0 && scores[top[at - 1]!]! < score) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
+/** One word's weighted count on a page: each position once, at its first weight (uniquePositions, for one word). */
+function weightOf(locs: number[]): number {
+  let sum = 0;
+  let weight = 24;
+  let at = 0;
+  const seen = new Set<number>();
+  for (const v of locs) {
+    if (v < 0) (weight = -v - 1), (at = 0);
+    else if (!seen.has((at += v))) seen.add(at), (sum += weight);
+  }
+  return sum;
+}
+
 export function directoryWriter(pages: ReadonlyArray<readonly [string, number, ...unknown[]]>, metaFields: readonly string[]): DirectoryWriter {
   let total = 0;
   for (const p of pages) total = f(total + p[1]);
@@ -69,25 +96,37 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
   const entryFor = ({ words }: Open): DirectoryEntry | undefined => {
     const root = bytesOf(words[0]!.word);
     const bonus = words.map(({ word }) => lengthBonus(bytesOf(word) - root + 1));
-    const byPage = new Map<number, { locs: number[][]; meta: number[][] }>();
-    words.forEach(({ pages: list }, w) => {
+    // Each page's positions and meta locations, per word. Most entries are one word: no map then.
+    const perPage: { page: number; locs: number[][]; meta: number[][] }[] = [];
+    if (words.length === 1) {
       let page = 0;
-      for (const [delta, locs, metaLocs] of list) {
-        page += delta;
-        let at = byPage.get(page);
-        if (!at) byPage.set(page, (at = { locs: words.map(() => []), meta: words.map(() => []) }));
-        at.locs[w] = locs;
-        at.meta[w] = metaLocs;
-      }
-    });
-    const n = byPage.size;
+      for (const [delta, locs, metaLocs] of words[0]!.pages) perPage.push({ page: (page += delta), locs: [locs], meta: [metaLocs] });
+    } else {
+      const byPage = new Map<number, { page: number; locs: number[][]; meta: number[][] }>();
+      words.forEach(({ pages: list }, w) => {
+        let page = 0;
+        for (const [delta, locs, metaLocs] of list) {
+          page += delta;
+          let at = byPage.get(page);
+          if (!at) byPage.set(page, (at = { page, locs: words.map(() => []), meta: words.map(() => []) }));
+          at.locs[w] = locs;
+          at.meta[w] = metaLocs;
+        }
+      });
+      perPage.push(...byPage.values());
+    }
+    const n = perPage.length;
     const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
     const hits: { page: number; hit: DirectoryHit }[] = [];
-    for (const [page, { locs, meta }] of byPage) {
-      const { found, shared } = uniquePositions(locs);
-      if (shared) return undefined;
-      const weighted = words.map(() => 0);
-      for (const { word, weight } of found) weighted[word]! += weight;
+    for (const { page, locs, meta } of perPage) {
+      let weighted: number[];
+      if (words.length === 1) weighted = [weightOf(locs[0]!)];
+      else {
+        const { found, shared } = uniquePositions(locs);
+        if (shared) return undefined;
+        weighted = words.map(() => 0);
+        for (const { word, weight } of found) weighted[word]! += weight;
+      }
       const length = f(pages[page]![1] / averageLength);
       const bases = weighted.map((sum, w) => {
         if (!sum) return 0;
@@ -120,9 +159,7 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     const ways = words.length === 1 ? [[DIACRITIC_BONUS], [1]] : [[DIACRITIC_BONUS, DIACRITIC_BONUS], [DIACRITIC_BONUS, 1], [1, 1], [1, DIACRITIC_BONUS]];
     for (const [own, longer] of ways) {
       const bonuses = words.map((_, i) => (i ? longer! : own!));
-      const scores = hits.map((h) => scoreOf(h.hit, bonuses));
-      const order = hits.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || hits[a]!.page - hits[b]!.page);
-      for (const i of order.slice(0, DIRECTORY_TOP)) kept.add(i);
+      for (const i of best(hits.map((h) => scoreOf(h.hit, bonuses)), DIRECTORY_TOP)) kept.add(i);
     }
     return [n, words.map((w) => w.word), hits.filter((_, i) => kept.has(i)).map((h) => h.hit)];
   };
