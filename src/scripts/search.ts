@@ -109,7 +109,7 @@ export function startSearch(): void {
       manifest = m;
       if (searcher.next === 0) searcher.order = bundlesFor(state, m);
       const first = searcher.order.find((b) => b.key !== DIRECTORY_KEY);
-      return first && !m.merged?.directory ? index.instance(first.key) : undefined;
+      return first && !m.merged?.directory?.length ? index.instance(first.key) : undefined;
     })
     .catch(() => undefined);
   if (hasCriteria(state)) void search();

@@ -101,9 +101,9 @@ export interface BundleManifest {
   bundles: { key: string; first: string; last: string; count: number; path: string; hash: string }[];
   /**
    * With date bundles: their merge into one index (src/search/merge.ts), which ranks across all of
-   * them, and the number of shards of its word directory (src/search/directory.ts).
+   * them, and the first word of each shard of its word directory (src/search/directory.ts).
    */
-  merged?: { path: string; hash: string; directory?: number };
+  merged?: { path: string; hash: string; directory?: string[] };
 }
 
 /** Counts of filter values, for the filter menus (loaded only when a menu opens). */

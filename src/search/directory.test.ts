@@ -16,7 +16,7 @@ import { createIndex, close } from 'pagefind';
 import type { BundleManifest } from './bundles.ts';
 import { directoryLookup, directoryWord, excerpt, excerptStart, weightedLocations } from './client/directory.ts';
 import { buildSearchBundles } from './index-build.ts';
-import { DIRECTORY_DIR, type DirectoryEntry } from './layout.ts';
+import { DIRECTORY_DIR, byteOrder, directoryShard, type DirectoryEntry, type DirectoryIndex } from './layout.ts';
 import { readPagefindFile } from './merge.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,6 +36,7 @@ let site: string;
 let words: string[];
 let pagefind: PagefindJs;
 let lookup: ReturnType<typeof directoryLookup>;
+let firsts: string[];
 const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
@@ -62,6 +63,7 @@ beforeAll(async () => {
   const manifest = JSON.parse(await readFile(path.join(out, 'bundles.json'), 'utf8')) as BundleManifest;
   const shard = async (n: number) => JSON.parse(await readFile(path.join(out, DIRECTORY_DIR, `${n}.json`), 'utf8')) as Record<string, DirectoryEntry>;
   lookup = directoryLookup(shard, manifest.merged!.directory!, pathToFileURL(out).href + '/', '/');
+  firsts = manifest.merged!.directory!;
 }, 180_000);
 
 afterAll(async () => {
@@ -127,19 +129,30 @@ describe('the word directory', () => {
     expect(await lookup('constructor')).toBeUndefined(); // not a key of every object
   });
 
-  it('lists a word in the shard the search page looks in, for every word it lists', async () => {
+  it('lists a word in the shard the search page looks in, in order, for every word it lists', async () => {
     const out = path.join(site, 'pagefind', DIRECTORY_DIR);
-    const files = await readdir(out);
-    expect(files.length).toBeGreaterThan(0);
+    const index = JSON.parse(await readFile(path.join(out, 'index.json'), 'utf8')) as DirectoryIndex;
+    expect(index.firsts).toEqual(firsts);
+    expect(firsts.length).toBeGreaterThan(1);
     const entry = JSON.parse(await readFile(path.join(site, 'pagefind', 'pagefind-entry.json'), 'utf8'));
     const meta = await readPagefindFile<[string, [string, number][]]>(path.join(site, 'pagefind', `pagefind.${entry.languages.en.hash}.pf_meta`));
     const pages = new Set(meta[1].map(([name]) => name));
-    for (const file of files) {
-      for (const [key, [count, , hits]] of Object.entries(JSON.parse(await readFile(path.join(out, file), 'utf8')) as Record<string, DirectoryEntry>)) {
-        expect(count).toBeGreaterThanOrEqual(Math.min(count, hits.length));
+    let listed = 0;
+    for (const [n, first] of firsts.entries()) {
+      if (n) expect(byteOrder(firsts[n - 1]!, first)).toBeLessThan(0);
+      const shard = JSON.parse(await readFile(path.join(out, `${n}.json`), 'utf8')) as Record<string, DirectoryEntry>;
+      expect(Object.hasOwn(shard, first)).toBe(true);
+      for (const [key, [count, words, hits]] of Object.entries(shard)) {
+        expect(directoryShard(key, firsts), key).toBe(n);
+        expect(words[0]).toBe(key);
+        expect(words.slice(1).every((w) => w.startsWith(key))).toBe(true);
+        expect(hits.length).toBeLessThanOrEqual(count);
         for (const hit of hits) expect(pages.has(hit[0]), `${key}: ${hit[0]}`).toBe(true);
+        listed++;
       }
     }
+    expect(listed).toBe(index.words);
+    expect(directoryShard('', firsts)).toBe(firsts[0] === '' ? 0 : -1);
   });
 });
 

@@ -24,7 +24,7 @@
 // directory.test.ts checks scores, order, excerpts and sections against Pagefind's own search.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DIACRITIC_BONUS, DIRECTORY_DIR, DIRECTORY_TOP, directoryShard, lengthBonus, scoreOf, uniquePositions, type DirectoryEntry, type DirectoryHit } from './layout.ts';
+import { DIACRITIC_BONUS, DIRECTORY_DIR, DIRECTORY_TOP, lengthBonus, scoreOf, uniquePositions, type DirectoryEntry, type DirectoryHit, type DirectoryIndex } from './layout.ts';
 
 /** About this many bytes of JSON per shard (a few KB gzipped). */
 const SHARD_BYTES = 24_000;
@@ -39,15 +39,20 @@ const META_WEIGHTS: Record<string, number> = { title: 5 };
 type Posting = [delta: number, locs: number[], metaLocs: number[]];
 
 export interface DirectoryWriter {
-  /** Each merged word in Pagefind's (byte) order, with its merged, delta-coded postings and the number of the index chunk it went to. */
-  add(word: string, pages: Posting[], variants: number, chunk: number): void;
-  /** Writes the shards into `<out>/directory/`; the number of shards and of words listed. */
-  finish(out: string): Promise<{ shards: number; words: number }>;
+  /**
+   * Each merged word in Pagefind's (byte) order, with its merged, delta-coded postings and the
+   * number of the index chunk it went to. A promise while a full shard is being written.
+   */
+  add(word: string, pages: Posting[], variants: number, chunk: number): Promise<unknown> | undefined;
+  /** Writes the last shard and `<out>/directory/index.json`: the first word of each shard, and how many words are listed. */
+  finish(): Promise<DirectoryIndex>;
 }
 
 /** A word waiting for the words after it, any of which may begin with it. */
 interface Open {
   word: string;
+  /** Its place in the word order. */
+  seq: number;
   chunk: number;
   words: { word: string; pages: Posting[] }[];
   dead: boolean;
@@ -82,15 +87,56 @@ function weightOf(locs: number[]): number {
   return sum;
 }
 
-export function directoryWriter(pages: ReadonlyArray<readonly [string, number, ...unknown[]]>, metaFields: readonly string[]): DirectoryWriter {
+/**
+ * Writes the directory into `<out>/directory/` while the merge goes: shards of consecutive words
+ * (in Pagefind's order), each written when full, so the directory is never held whole (at 10,000
+ * briefings it is tens of MB of JSON, beside the merge's 300 MB).
+ */
+export function directoryWriter(pages: ReadonlyArray<readonly [string, number, ...unknown[]]>, metaFields: readonly string[], out: string): DirectoryWriter {
   let total = 0;
   for (const p of pages) total = f(total + p[1]);
   const averageLength = f(total / pages.length);
   const fieldWeight = metaFields.map((name) => META_WEIGHTS[name] ?? 1);
-  const entries: [string, string][] = [];
-  let bytes = 0;
   /** Open words, each a prefix of the next (the words come sorted). */
   const open: Open[] = [];
+  // A word's entry is ready only once the words after it have been seen, longer words first: each
+  // waits here, by its place in the word order, until the words before it are settled, so the
+  // shards come out in order. A live word waits for at most MAX_WORDS others.
+  const ready = new Map<number, string | null>();
+  let seq = 0;
+  let nextOut = 0;
+  const dir = path.join(out, DIRECTORY_DIR);
+  const made = mkdir(dir, { recursive: true });
+  const firsts: string[] = [];
+  let shard: string[] = [];
+  let shardFirst = '';
+  let shardBytes = 0;
+  let listed = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  const flush = () => {
+    const [n, body] = [firsts.length, `{${shard.join(',')}}`];
+    firsts.push(shardFirst);
+    shard = [];
+    shardBytes = 0;
+    // One shard written at a time; the merge waits for the one before.
+    const previous = writing;
+    writing = previous.then(() => made).then(() => writeFile(path.join(dir, `${n}.json`), body));
+    return previous;
+  };
+  const drain = (): Promise<unknown> | undefined => {
+    let waits: Promise<unknown> | undefined;
+    while (ready.has(nextOut)) {
+      const line = ready.get(nextOut)!;
+      ready.delete(nextOut++);
+      if (line === null) continue;
+      if (!shard.length) shardFirst = JSON.parse(line.slice(0, line.indexOf('":') + 1)) as string;
+      shard.push(line);
+      shardBytes += line.length + 1;
+      listed++;
+      if (shardBytes >= SHARD_BYTES) waits = flush();
+    }
+    return waits;
+  };
 
   /** The word's entry, or undefined where Pagefind's answer cannot be foretold. */
   const entryFor = ({ words }: Open): DirectoryEntry | undefined => {
@@ -168,10 +214,7 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     while (open.length && !(next !== undefined && next.startsWith(open.at(-1)!.word))) {
       const done = open.pop()!;
       const entry = done.dead ? undefined : entryFor(done);
-      if (!entry) continue;
-      const json = JSON.stringify(entry);
-      entries.push([done.word, json]);
-      bytes += done.word.length + json.length + 4;
+      ready.set(done.seq, entry ? `${JSON.stringify(done.word)}:${JSON.stringify(entry)}` : null);
     }
   };
 
@@ -184,17 +227,18 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
         if (variants || chunk !== o.chunk || o.words.length === MAX_WORDS) o.dead = true;
         else o.words.push({ word, pages: pageList });
       }
-      open.push({ word, chunk, words: [{ word, pages: pageList }], dead: variants > 0 || pageList.length === 0 });
+      open.push({ word, seq: seq++, chunk, words: [{ word, pages: pageList }], dead: variants > 0 || pageList.length === 0 });
+      return drain();
     },
-    async finish(out) {
+    async finish() {
       settle();
-      const shards = Math.max(1, Math.ceil(bytes / SHARD_BYTES));
-      const parts: string[][] = Array.from({ length: shards }, () => []);
-      for (const [word, json] of entries) parts[directoryShard(word, shards)]!.push(`${JSON.stringify(word)}:${json}`);
-      const dir = path.join(out, DIRECTORY_DIR);
-      await mkdir(dir, { recursive: true });
-      await Promise.all(parts.map((lines, i) => writeFile(path.join(dir, `${i}.json`), `{${lines.join(',')}}`)));
-      return { shards, words: entries.length };
+      await drain();
+      if (shard.length) await flush();
+      await writing;
+      await made;
+      const index: DirectoryIndex = { firsts, words: listed };
+      await writeFile(path.join(dir, 'index.json'), JSON.stringify(index));
+      return index;
     },
   };
 }

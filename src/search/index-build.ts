@@ -23,7 +23,7 @@ import { readSession, type Catalog } from '#kb/store/catalog.ts';
 import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
 import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
-import { DIRECTORY_DIR, MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX } from './layout.ts';
+import { DIRECTORY_DIR, MERGED_KEY, ONE_INDEX_KEY, ONE_INDEX_MAX, type DirectoryIndex } from './layout.ts';
 import { SCRIPTS, indexDocuments, pagefindPackageVersion } from './pagefind-cli.ts';
 import { mergeOnWorker } from './merge-worker.ts';
 import { linkFile, linkTree } from './link.ts';
@@ -96,7 +96,7 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
   if (bundles.length && bundles[0]!.key !== ONE_INDEX_KEY) {
     const merge = await mergeBundles(manifest, cacheRoot, out);
     result.merged = merge.made;
-    manifest.merged = { path: 'pagefind/', hash: merge.hash, directory: merge.shards };
+    manifest.merged = { path: 'pagefind/', hash: merge.hash, directory: merge.directory.firsts };
   }
   // Keys that no longer exist (a year split into months, deleted sessions).
   const keys = new Set([...bundles.map((b) => b.key), MERGED_KEY]);
@@ -117,7 +117,7 @@ export async function buildSearchBundles(catalog: Catalog, site: string, log: Se
  * Merges the bundles into one index at dist/pagefind/ (./merge.ts), or takes the merge of the same
  * bundles from the cache. The merge reads every bundle, so it is redone whenever one changes.
  */
-async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: string): Promise<{ made: 'merged' | 'cached'; hash: string; shards: number }> {
+async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: string): Promise<{ made: 'merged' | 'cached'; hash: string; directory: DirectoryIndex }> {
   const hash = createHash('sha1').update(JSON.stringify([MERGE_VERSION, manifest.bundles.map((b) => b.hash)])).digest('hex').slice(0, 20);
   const cached = path.join(cacheRoot, MERGED_KEY, hash);
   let made: 'merged' | 'cached' = 'cached';
@@ -134,7 +134,8 @@ async function mergeBundles(manifest: BundleManifest, cacheRoot: string, out: st
     made = 'merged';
   }
   await linkTree(cached, out, () => true);
-  return { made, hash, shards: (await readdir(path.join(cached, DIRECTORY_DIR))).length };
+  const directory = JSON.parse(await readFile(path.join(cached, DIRECTORY_DIR, 'index.json'), 'utf8')) as DirectoryIndex;
+  return { made, hash, directory };
 }
 
 /** Indexes one bundle into `target` (atomically: a half-written bundle is never taken as cached); `standard`: the one index, with all of Pagefind's files. */

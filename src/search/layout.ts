@@ -22,10 +22,18 @@ export const ONE_INDEX_MAX = 300;
 
 /**
  * The word directory beside the bundles' merge (src/search/directory.ts), at
- * dist/pagefind/directory/<shard>.json: a word's shard is FNV-1a of the word, modulo the number of
- * shards (in bundles.json). Shared so the build and the search page agree.
+ * dist/pagefind/directory/<n>.json: shards of consecutive words in Pagefind's (byte) order. A
+ * word is in the last shard whose first word is not after it (directoryShard); the first words
+ * are in bundles.json, so the search page finds a word's shard without another download.
  */
 export const DIRECTORY_DIR = 'directory';
+
+export interface DirectoryIndex {
+  /** The first word of each shard, in order. */
+  firsts: string[];
+  /** Words listed. */
+  words: number;
+}
 
 /** Hits listed per word: a page of results on the search page (PAGE in client/run.ts). */
 export const DIRECTORY_TOP = 10;
@@ -95,8 +103,32 @@ export function uniquePositions(positions: readonly number[][]): { found: { loca
   return { found, shared };
 }
 
-export function directoryShard(word: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % shards;
+/** The shard a word is in: the last whose first word is not after it (-1: before them all). */
+export function directoryShard(word: string, firsts: readonly string[]): number {
+  let lo = 0;
+  let hi = firsts.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (byteOrder(firsts[mid]!, word) <= 0) (found = mid), (lo = mid + 1);
+    else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Code point (= UTF-8 byte) order, the order of Rust's String, which Pagefind sorts words and values by. */
+export function byteOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 puts surrogates (astral code points) below U+E000–U+FFFF; code points do not.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }

@@ -29,6 +29,7 @@ import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
 import { directoryWriter, type DirectoryWriter } from './directory.ts';
 import { linkFile } from './link.ts';
+import { byteOrder, type DirectoryIndex } from './layout.ts';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -47,8 +48,8 @@ export interface MergeResult {
   pages: number;
   words: number;
   chunks: number;
-  /** The word directory beside the index (./directory.ts): its shards, and the words it lists. */
-  directory: { shards: number; words: number };
+  /** The word directory beside the index (./directory.ts): its shards' first words, and the words it lists. */
+  directory: DirectoryIndex;
 }
 
 export class MergeError extends Error {}
@@ -60,22 +61,7 @@ export async function readPagefindFile<T>(file: string): Promise<T> {
   return decode(bytes.subarray(SIGNATURE.length)) as T;
 }
 
-/** Code point (= UTF-8 byte) order, the order of Rust's String, which Pagefind sorts words and values by. */
-export function byteOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // UTF-16 puts surrogates (astral code points) below U+E000–U+FFFF; code points do not.
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { byteOrder };
 
 interface Source {
   dir: string;
@@ -125,7 +111,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   };
 
   const pages = await mergeFragments(sources, out);
-  const directory = directoryWriter(pages, metaFields);
+  const directory = directoryWriter(pages, metaFields, out);
   const { chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]), directory);
   const filters: [string, string][] = [];
   for (const [name, values] of await mergeFilters(sources)) filters.push([name, writeHashed('filter', 'pf_filter', [name, values]).name]);
@@ -145,7 +131,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
   await writeFile(path.join(out, 'pagefind-entry.json'), JSON.stringify({ ...first, languages: { en: { hash: metaHash, wasm: 'en', page_count: pages.length } } }));
-  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish(out) };
+  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish() };
 }
 
 async function readEntry(dir: string): Promise<{ hash: string; page_count: number }> {
@@ -315,7 +301,8 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { na
     // needs the chunks in order with their ranges; merge.test.ts checks that every word is found.
     if (own >= CHUNK_SIZE && chunk.length) await close();
     chunk.push([word, pages, [...variants].map(([form, parts]) => [form, joinPostings(parts)])]);
-    directory.add(word, pages, variants.size, bounds.length);
+    const full = directory.add(word, pages, variants.size, bounds.length);
+    if (full) await full;
     count++;
     size += own;
     if (size >= CHUNK_SIZE) await close();

@@ -8,7 +8,7 @@
 //     word comes before newer ones that only mention it, whichever year they are in (with date
 //     bundles: one word from the word directory, before Pagefind loads, as Pagefind's API ranks
 //     it; anything else from the merged index); "newest first" is a choice, and so is the year.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -185,6 +185,21 @@ describe.skipIf(!hasChromium).each(layouts)('$name: Pagefind\'s own API and UI, 
     expect(await excerpt.locator('mark').count()).toBeGreaterThan(0);
     expect(await excerpt.innerText()).toBe(api[0]!.excerpt.replace(/<\/?mark>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
     await page.close();
+  });
+
+  if (name !== 'the one index') it('searches the merged index when the word directory cannot be fetched', async () => {
+    const dirPath = path.join(dist, 'pagefind', 'directory');
+    await rename(dirPath, `${dirPath}-gone`);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 4000 } });
+      await page.goto(new URL('search/?q=zirconium', url).href);
+      await expect.poll(() => page.locator('.search-results mark').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const paths = await page.locator('.search-results .hit-title a').evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+      expect(paths).toEqual(['hafnium-supply', 'nuclear-fuel'].map(briefingPath));
+      await page.close();
+    } finally {
+      await rename(`${dirPath}-gone`, dirPath);
+    }
   });
 
   it('puts the newest first when asked, and filters by year', async () => {

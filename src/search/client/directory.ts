@@ -39,12 +39,14 @@ export function directoryWord(term: string): string | undefined {
  * (directory.test.ts), which the check below catches, so a mismatch falls back to Pagefind
  * rather than answering for another word.
  */
-export function directoryLookup(fetchShard: (shard: number) => Promise<Record<string, DirectoryEntry>>, shards: number, pagefindBase: string, siteBase: string) {
+export function directoryLookup(fetchShard: (shard: number) => Promise<Record<string, DirectoryEntry>>, firsts: readonly string[], pagefindBase: string, siteBase: string) {
   return async (term: string): Promise<DirectoryAnswer | undefined> => {
     const typed = directoryWord(term);
     if (!typed) return undefined;
     const key = stem(typed);
-    const shard = await fetchShard(directoryShard(key, shards));
+    const n = directoryShard(key, firsts);
+    if (n < 0) return undefined;
+    const shard = await fetchShard(n);
     if (!Object.hasOwn(shard, key)) return undefined;
     const [count, words, hits] = shard[key]!;
     // Where Porter2 stems shorter than Snowball ("evening": Porter2 "even", Snowball "evening"),
@@ -98,7 +100,10 @@ export function weightedLocations(positions: number[][], lengths: readonly numbe
 
 async function fragmentData(pagefindBase: string, siteBase: string, hit: DirectoryHit, lengths: readonly number[]): Promise<PagefindSearchFragment> {
   let pending = fragments.get(hit[0]);
-  if (!pending) fragments.set(hit[0], (pending = loadFragment(pagefindBase, hit[0])));
+  if (!pending) {
+    fragments.set(hit[0], (pending = loadFragment(pagefindBase, hit[0])));
+    pending.catch(() => fragments.delete(hit[0])); // fetched again when shown again
+  }
   const fragment = await pending;
   const located = weightedLocations(hit[3], lengths);
   const raw = fragment.content.replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -45,7 +45,7 @@ export function openIndex(base: string): SearchIndex {
   };
   const shards = new Map<string, Promise<Record<string, DirectoryEntry>>>();
   const lookup = manifest.then((m) => {
-    if (!m.merged?.directory) return undefined;
+    if (!m.merged?.directory?.length) return undefined;
     const at = `${base}${m.merged.path}`;
     const shard = (n: number) => {
       const file = `${DIRECTORY_DIR}/${n}.json`;
@@ -56,11 +56,20 @@ export function openIndex(base: string): SearchIndex {
           return r.json() as Promise<Record<string, DirectoryEntry>>;
         });
         shards.set(file, found);
+        found.catch(() => shards.delete(file)); // tried again next time
       }
       return found;
     };
     return directoryLookup(shard, m.merged.directory, at, base);
   });
-  const directory = async (term: string) => (await lookup)?.(term);
+  // The directory only saves downloads: when a shard cannot be had, the merged index answers.
+  const directory = async (term: string) => {
+    try {
+      return await (await lookup)?.(term);
+    } catch (error) {
+      console.warn('the word directory could not be read; searching the index instead', error);
+      return undefined;
+    }
+  };
   return { manifest, json, instance, directory };
 }

@@ -96,7 +96,7 @@ describe('a search over date bundles', () => {
 });
 
 describe('a one-word search over date bundles with a word directory', () => {
-  const withDirectory: BundleManifest = { ...manifest, merged: { path: 'pagefind/', hash: 'hm', directory: 4 } };
+  const withDirectory: BundleManifest = { ...manifest, merged: { path: 'pagefind/', hash: 'hm', directory: ['a', 'm'] } };
 
   it('asks the directory first only for one word, by relevance, with no filter', () => {
     expect(bundlesFor(readState('?q=hafnium'), withDirectory).map((b) => b.key)).toEqual([DIRECTORY_KEY, MERGED_KEY]);

@@ -34,7 +34,7 @@ export const sortKey = (state: SearchState): Sort => state.sort || (state.term ?
 /** A search the word directory may answer first: by relevance, one word, no filter, over date bundles with a directory. */
 export function usesDirectory(state: SearchState, m: BundleManifest): boolean {
   const unfiltered = Object.values(state.filters).every((values) => values.length === 0);
-  return Boolean(m.merged?.directory && m.bundles.length > 1 && sortKey(state) === '' && unfiltered && directoryWord(state.term));
+  return Boolean(m.merged?.directory?.length && m.bundles.length > 1 && sortKey(state) === '' && unfiltered && directoryWord(state.term));
 }
 
 /** The bundles to search, in the order to search them; the year filter chooses date bundles (the one index and the merge filter years themselves). */
