@@ -74,8 +74,25 @@ function best(scores: number[], k: number): number[] {
   return top;
 }
 
-/** One word's weighted count on a page: each position once, at its first weight (uniquePositions, for one word). */
+/**
+ * One word's weighted count on a page: each position once, at its first weight (uniquePositions,
+ * for one word). A position repeats only as a 0 delta after a group's first position, or across
+ * weight groups: a page with one group and no 0 delta (most pages of most words) needs no set.
+ */
 function weightOf(locs: number[]): number {
+  let sum = 0;
+  let weight = 24;
+  let groups = 0;
+  for (let i = 0; i < locs.length; i++) {
+    const v = locs[i]!;
+    if (v < 0) (weight = -v - 1), groups++;
+    else if (v === 0 && i > 0 && locs[i - 1]! >= 0) return weightOfRepeating(locs);
+    else sum += weight;
+  }
+  return groups > 1 ? weightOfRepeating(locs) : sum;
+}
+
+function weightOfRepeating(locs: number[]): number {
   let sum = 0;
   let weight = 24;
   let at = 0;
@@ -181,6 +198,7 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
       });
       const inField = new Map<number, number>();
       for (const list of meta) {
+        if (!list.length) continue;
         const fields = new Set<number>();
         let field = -1;
         for (const v of list) {
