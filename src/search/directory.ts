@@ -124,6 +124,7 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
   let nextOut = 0;
   const dir = path.join(out, DIRECTORY_DIR);
   const made = mkdir(dir, { recursive: true });
+  made.catch(() => undefined); // reported by the first write, or by finish()
   const firsts: string[] = [];
   let shard: string[] = [];
   let shardFirst = '';
@@ -138,6 +139,7 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     // One shard written at a time; the merge waits for the one before.
     const previous = writing;
     writing = previous.then(() => made).then(() => writeFile(path.join(dir, `${n}.json`), body));
+    writing.catch(() => undefined); // reported by the next flush or by finish()
     return previous;
   };
   const drain = (): Promise<unknown> | undefined => {

@@ -224,6 +224,13 @@ describe('the merge on a worker thread (as kb build runs it)', () => {
     await expect(failed).rejects.toThrow(MergeError);
     await expect(failed).rejects.toThrow(/no-such-bundle has no readable pagefind-entry\.json .*Delete the search cache/);
   });
+
+  it('fails, saying so, when the word directory cannot be written', async () => {
+    const out = path.join(root, 'directory-in-the-way');
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'directory'), 'a file where the folder goes');
+    await expect(mergeOnWorker(bundles, out)).rejects.toThrow(/word directory could not be written: .*directory/);
+  });
 });
 
 describe('byteOrder', () => {

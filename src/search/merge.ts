@@ -21,13 +21,14 @@
 // The version of Pagefind is part of every bundle's cache key, and the merge refuses bundles of
 // different versions; a new Pagefind that changes these files fails merge.test.ts.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { gunzip as gunzipCb, gunzipSync, gzip as gzipCb } from 'node:zlib';
 import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
-import { directoryWriter, type DirectoryWriter } from './directory.ts';
+import { directoryOnWorker, type DirectoryJob } from './directory-worker.ts';
 import { linkFile } from './link.ts';
 import { byteOrder, type DirectoryIndex } from './layout.ts';
 
@@ -56,7 +57,15 @@ export class MergeError extends Error {}
 
 /** Reads one of Pagefind's files. */
 export async function readPagefindFile<T>(file: string): Promise<T> {
-  const bytes = await gunzip(await readFile(file));
+  return unpack<T>(file, await gunzip(await readFile(file)));
+}
+
+/** readPagefindFile, blocking: for the merge's own thread. */
+export function readPagefindFileSync<T>(file: string): T {
+  return unpack<T>(file, gunzipSync(readFileSync(file)));
+}
+
+function unpack<T>(file: string, bytes: Buffer): T {
   if (!bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new MergeError(`${file} is not a Pagefind index file (no "pagefind_dcd" signature)`);
   return decode(bytes.subarray(SIGNATURE.length)) as T;
 }
@@ -111,8 +120,15 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   };
 
   const pages = await mergeFragments(sources, out);
-  const directory = directoryWriter(pages, metaFields, out);
-  const { chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]), directory);
+  const directory = directoryOnWorker(pages, metaFields, out);
+  let chunks: Meta[2];
+  let words: number;
+  try {
+    ({ chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]), directory, out));
+  } catch (error) {
+    directory.cancel();
+    throw error;
+  }
   const filters: [string, string][] = [];
   for (const [name, values] of await mergeFilters(sources)) filters.push([name, writeHashed('filter', 'pf_filter', [name, values]).name]);
   const sorts = new Map<string, number[]>();
@@ -131,7 +147,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
   await writeFile(path.join(out, 'pagefind-entry.json'), JSON.stringify({ ...first, languages: { en: { hash: metaHash, wasm: 'en', page_count: pages.length } } }));
-  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish() };
+  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish(chunks.length) };
 }
 
 async function readEntry(dir: string): Promise<{ hash: string; page_count: number }> {
@@ -198,11 +214,11 @@ function cursor(s: Source): Cursor {
       if (i < words.length) return take();
       const hash = s.meta[2][chunk++]?.[2];
       if (hash === undefined) return (c.word = undefined);
-      return readPagefindFile<[Word[]]>(path.join(s.dir, 'index', `${hash}.pf_index`)).then(([loaded]) => {
-        words = loaded;
-        i = 0;
-        return c.next();
-      });
+      // Read and unpacked in step: the merge runs on its own thread (./merge-worker.ts), and a
+      // chunk of 20,000 postings unpacks faster here than through zlib's thread pool and back.
+      [words] = readPagefindFileSync<[Word[]]>(path.join(s.dir, 'index', `${hash}.pf_index`));
+      i = 0;
+      return c.next();
     },
   };
   const take = () => {
@@ -230,7 +246,7 @@ function joinPostings(parts: { s: Source; pages: Posting[] }[]): Posting[] {
   return parts.length === 1 ? parts[0]!.pages : parts.flatMap((p) => p.pages);
 }
 
-async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }, directory: DirectoryWriter): Promise<{ chunks: Meta[2]; words: number }> {
+async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }, directory: DirectoryJob, out: string): Promise<{ chunks: Meta[2]; words: number }> {
   // A k-way merge over the bundles' sorted words, with a binary heap of their current words.
   const heap: Cursor[] = [];
   const less = (a: Cursor, b: Cursor) => {
@@ -279,6 +295,9 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { na
   let count = 0;
   const close = async () => {
     const { name, done } = writeChunk(chunk);
+    // The directory reads each chunk once it is written (./directory-worker.ts).
+    const n = bounds.length;
+    void done.then(() => directory.chunk(n, path.join(out, 'index', `${name}.pf_index`)), () => undefined);
     bounds.push([chunk[0]![0], chunk.at(-1)![0], name]);
     chunk = [];
     size = 0;
@@ -301,8 +320,6 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { na
     // needs the chunks in order with their ranges; merge.test.ts checks that every word is found.
     if (own >= CHUNK_SIZE && chunk.length) await close();
     chunk.push([word, pages, [...variants].map(([form, parts]) => [form, joinPostings(parts)])]);
-    const full = directory.add(word, pages, variants.size, bounds.length);
-    if (full) await full;
     count++;
     size += own;
     if (size >= CHUNK_SIZE) await close();
