@@ -5,10 +5,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { directoryWriter } from './directory.ts';
 import type { DirectoryIndex } from './layout.ts';
-import { readPagefindFileSync } from './merge.ts';
-
-type Posting = [delta: number, locs: number[], metaLocs: number[]];
-type Word = [word: string, pages: Posting[], variants: unknown[]];
+import { readPagefindFileSync, type Word } from './merge.ts';
 
 interface Setup {
   pages: [string, number, ...unknown[]][];

@@ -23,6 +23,7 @@
 // each word's part apart and the page adds them up (scoreOf in ./layout.ts).
 // directory.test.ts checks scores, order, excerpts and sections against Pagefind's own search.
 import { mkdir, writeFile } from 'node:fs/promises';
+import type { Posting } from './merge.ts';
 import path from 'node:path';
 import { DIACRITIC_BONUS, DIRECTORY_DIR, DIRECTORY_TOP, lengthBonus, scoreOf, uniquePositions, type DirectoryEntry, type DirectoryHit, type DirectoryIndex } from './layout.ts';
 
@@ -35,8 +36,6 @@ const f = Math.fround;
 const K1 = 1.4;
 const B = 0.75;
 const META_WEIGHTS: Record<string, number> = { title: 5 };
-
-type Posting = [delta: number, locs: number[], metaLocs: number[]];
 
 export interface DirectoryWriter {
   /**

@@ -10,7 +10,8 @@ import { encode } from 'cborg';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDocuments } from './pagefind-cli.ts';
-import { MergeError, byteOrder, mergeIndexes, readPagefindFile } from './merge.ts';
+import { MergeError, mergeIndexes, readPagefindFile } from './merge.ts';
+import { byteOrder } from './layout.ts';
 import { mergeOnWorker } from './merge-worker.ts';
 
 type Posting = [number, number[], number[]];

@@ -28,7 +28,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gunzipSync, gzip as gzipCb } from 'node:zlib';
 import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
-import { directoryOnWorker, type DirectoryJob } from './directory-worker.ts';
+import { directoryOnWorker } from './directory-worker.ts';
 import { linkFile } from './link.ts';
 import { byteOrder, type DirectoryIndex } from './layout.ts';
 
@@ -40,9 +40,9 @@ const WRITES_AHEAD = 16;
 /** Pagefind's default `index_chunk_size` (pagefind/src/options.rs). */
 const CHUNK_SIZE = 20_000;
 
-type Posting = [delta: number, locs: number[], metaLocs: number[]];
+export type Posting = [delta: number, locs: number[], metaLocs: number[]];
 type Variant = [form: string, pages: Posting[]];
-type Word = [word: string, pages: Posting[], variants: Variant[]];
+export type Word = [word: string, pages: Posting[], variants: Variant[]];
 type Meta = [version: string, pages: [string, number, ...unknown[]][], chunks: [string, string, string][], filters: [string, string][], sorts: [string, number[]][], metaFields: string[]];
 
 export interface MergeResult {
@@ -69,8 +69,6 @@ function unpack<T>(file: string, bytes: Buffer): T {
   if (!bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new MergeError(`${file} is not a Pagefind index file (no "pagefind_dcd" signature)`);
   return decode(bytes.subarray(SIGNATURE.length)) as T;
 }
-
-export { byteOrder };
 
 interface Source {
   dir: string;
@@ -124,7 +122,16 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   let chunks: Meta[2];
   let words: number;
   try {
-    ({ chunks, words } = await mergeWords(sources, (chunk) => writeHashed('index', 'pf_index', [chunk]), directory, out));
+    // The directory reads each chunk once it is written (./directory-worker.ts); chunks are
+    // closed in order, so the nth written is the nth in the chunk list.
+    let n = 0;
+    const writeChunk = (chunk: Word[]) => {
+      const written = writeHashed('index', 'pf_index', [chunk]);
+      const [at, file] = [n++, path.join(out, 'index', `${written.name}.pf_index`)];
+      void written.done.then(() => directory.chunk(at, file), () => undefined);
+      return written;
+    };
+    ({ chunks, words } = await mergeWords(sources, writeChunk));
   } catch (error) {
     directory.cancel();
     throw error;
@@ -246,7 +253,7 @@ function joinPostings(parts: { s: Source; pages: Posting[] }[]): Posting[] {
   return parts.length === 1 ? parts[0]!.pages : parts.flatMap((p) => p.pages);
 }
 
-async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }, directory: DirectoryJob, out: string): Promise<{ chunks: Meta[2]; words: number }> {
+async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { name: string; done: Promise<unknown> }): Promise<{ chunks: Meta[2]; words: number }> {
   // A k-way merge over the bundles' sorted words, with a binary heap of their current words.
   const heap: Cursor[] = [];
   const less = (a: Cursor, b: Cursor) => {
@@ -295,9 +302,6 @@ async function mergeWords(sources: Source[], writeChunk: (chunk: Word[]) => { na
   let count = 0;
   const close = async () => {
     const { name, done } = writeChunk(chunk);
-    // The directory reads each chunk once it is written (./directory-worker.ts).
-    const n = bounds.length;
-    void done.then(() => directory.chunk(n, path.join(out, 'index', `${name}.pf_index`)), () => undefined);
     bounds.push([chunk[0]![0], chunk.at(-1)![0], name]);
     chunk = [];
     size = 0;

@@ -12,6 +12,7 @@ import type { PagefindSearchFragment, PagefindSearchResult, PagefindSubResult } 
 /** Words of an excerpt, as Pagefind's default excerptLength. */
 const EXCERPT_WORDS = 30;
 const SIGNATURE = 'pagefind_dcd';
+const encoder = new TextEncoder();
 
 export interface DirectoryAnswer {
   /** Every page that holds the word (Pagefind's result count). */
@@ -54,8 +55,8 @@ export function directoryLookup(fetchShard: (shard: number) => Promise<Record<st
     // with such a word among the entry's, the answer might be another word's, and Pagefind is asked.
     if (words.slice(1).some((word) => sharedLength(word, typed) > key.length)) return undefined;
     const bonuses = words.map((word) => bonusFor(typed, word));
-    const root = new TextEncoder().encode(key).length;
-    const lengths = words.map((word) => lengthBonus(new TextEncoder().encode(word).length - root + 1));
+    const bytes = (word: string) => encoder.encode(word).length;
+    const lengths = words.map((word) => lengthBonus(bytes(word) - bytes(key) + 1));
     const ranked = hits.map((hit, i) => ({ hit, i, score: scoreOf(hit, bonuses) })).sort((a, b) => b.score - a.score || a.i - b.i);
     // The hits are the best under each bonus the reader's typing can earn; this typing earns `bonuses`.
     const results = ranked.slice(0, DIRECTORY_TOP).map(({ hit, score }) => ({ id: hit[0], score, data: () => fragmentData(pagefindBase, siteBase, hit, lengths) }));

@@ -52,9 +52,6 @@ export function bundlesFor(state: SearchState, m: BundleManifest): ManifestBundl
   return chosen;
 }
 
-/** Searched after results already shown, which it skips by id. */
-const followsShown = (key: string) => key === MERGED_KEY;
-
 /** Filters years itself (the date bundles are chosen by year instead). */
 const filtersYears = (key: string) => key === ONE_INDEX_KEY || key === MERGED_KEY;
 
@@ -136,7 +133,7 @@ export class BundleSearch {
     const found = await pf.search(this.state.term || null, { filters: pagefindFilters(this.state, filtersYears(bundle.key)), sort: key ? SORTS[key] : {} });
     if (id !== this.run) return;
     this.next++;
-    const shown = followsShown(bundle.key) ? new Set(this.hits.map((h) => h.result.id)) : undefined;
+    const shown = bundle.key === MERGED_KEY ? new Set(this.hits.map((h) => h.result.id)) : undefined;
     for (const result of found?.results ?? []) if (!shown?.has(result.id)) this.hits.push({ bundle: bundle.key, result });
   }
 
