@@ -4,6 +4,7 @@
 import { defineConfig } from 'astro/config';
 import sitemap from '@astrojs/sitemap';
 import pagefind from './src/integrations/pagefind.ts';
+import grounding from './src/integrations/grounding.ts';
 
 // `repo`, `/repo` and `/repo/` all mean the project path `/repo/`.
 const base = `/${(process.env.KB_BASE ?? '').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
@@ -21,7 +22,7 @@ export default defineConfig({
   // (<base>sitemap-index.xml and sitemap-0.xml); the 404 page is left out.
   // Sessions are read from the content folder by the pages (src/lib/sessions.ts), not compiled
   // as MDX modules, and their prose is rendered by src/lib/prose/render.ts: see docs/performance.md.
-  integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind()],
+  integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind(), grounding()],
   vite: {
     build: {
       rolldownOptions: {

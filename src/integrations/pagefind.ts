@@ -13,7 +13,7 @@ import { ONE_INDEX_KEY, ONE_INDEX_MAX } from '#search/layout.ts';
 import { searchOneIndexMax } from '#kb/config/env.ts';
 
 export default function pagefindIntegration(): AstroIntegration {
-  let running: { staging: string; started: number; result: Promise<SearchBuildResult> } | undefined;
+  let running: { staging: string; started: number; finished?: number; result: Promise<SearchBuildResult> } | undefined;
   return {
     name: 'kb-pagefind',
     hooks: {
@@ -27,13 +27,15 @@ export default function pagefindIntegration(): AstroIntegration {
         for (const name of await readdir(cache)) if (name.startsWith('search-staging-')) await rm(path.join(cache, name), { recursive: true, force: true });
         const staging = await mkdtemp(path.join(cache, 'search-staging-'));
         const result = buildSearchBundles(catalog, staging, logger, { oneIndexMax: searchOneIndexMax(process.env, ONE_INDEX_MAX) });
-        // Awaited when Astro is done; until then a failure must not be an unhandled rejection.
-        result.catch(() => undefined);
         running = { staging, started: performance.now(), result };
+        const run = running;
+        // Awaited when Astro is done; until then a failure must not be an unhandled rejection.
+        result.then(() => void (run.finished = performance.now())).catch(() => undefined);
       },
       'astro:build:done': async ({ dir, logger }) => {
         if (!running) throw new Error('the search index was not started (astro:build:start did not run); report this with the build log');
-        const { staging, started, result } = running;
+        const run = running;
+        const { staging, started, result } = run;
         running = undefined;
         try {
           const waited = performance.now();
@@ -42,13 +44,15 @@ export default function pagefindIntegration(): AstroIntegration {
           await rm(target, { recursive: true, force: true });
           await move(path.join(staging, 'pagefind'), target);
           if (pages === 0) return;
-          const ms = Math.round(performance.now() - started);
+          // Whether the index or the pages took longer: the one to make faster.
+          const ms = Math.round((run.finished ?? performance.now()) - started);
+          const pagesMs = Math.round(waited - started);
           const keys = indexed.length > 6 ? `${indexed.slice(0, 5).join(', ')}, …` : indexed.join(', ');
           const where =
             indexed.length + reused.length === 1 && (indexed[0] ?? reused[0]) === ONE_INDEX_KEY
               ? `one index (${indexed.length ? 'indexed' : 'from the cache'})`
               : `${indexed.length + reused.length} bundles (${indexed.length} indexed${keys ? `: ${keys}` : ''}; ${reused.length} from the cache), merged into one index${merged === 'cached' ? ' (from the cache)' : ''}`;
-          logger.info(`indexed ${pages} briefing${pages === 1 ? '' : 's'} in ${where} (${ms} ms beside the pages, ${Math.round(performance.now() - waited)} ms after them)`);
+          logger.info(`indexed ${pages} briefing${pages === 1 ? '' : 's'} in ${where} (${ms} ms beside the pages' ${pagesMs} ms, ${Math.round(performance.now() - waited)} ms after them)`);
         } finally {
           await rm(staging, { recursive: true, force: true });
         }

@@ -28,6 +28,60 @@ export function groundingOf(session: GroundingInput): GroundingReport {
   return report;
 }
 
+/** Where to read a briefing's session: what the grounding worker needs to check it. */
+export interface GroundingRequest {
+  file: string;
+  digest: string;
+  sessionId: string;
+}
+
+/** The check on another thread (./grounding-worker.ts), started by `kb build`. */
+export interface GroundingWorker {
+  request(entry: GroundingRequest): Promise<GroundingReport>;
+  stop(): Promise<void>;
+}
+
+// The integration that starts the worker runs in `kb build`'s own module graph; the pages are
+// bundled apart from it, so it is handed over on a well-known global, as the catalog is.
+const WORKER = Symbol.for('briefing-kb.grounding-worker');
+
+export function shareGroundingWorker(worker: GroundingWorker | undefined): void {
+  (globalThis as Record<symbol, unknown>)[WORKER] = worker;
+}
+
+/** Reports asked of the worker and not yet used, by file digest: the page and the next few. */
+const ahead = new Map<string, Promise<GroundingReport | undefined>>();
+const AHEAD_MAX = 8;
+
+interface Ahead {
+  file: string;
+  digest: string;
+  meta: { id: string };
+  readonly data: GroundingInput;
+}
+
+/**
+ * Makes the grounding of `current` ready for `groundingOf`, from the worker when there is one,
+ * and asks it for the `next` briefings' while this page renders. Without a worker, or when it
+ * fails, nothing happens here and the page runs the check itself.
+ */
+export async function groundingAhead(current: Ahead, next: readonly Ahead[] = []): Promise<void> {
+  const worker = (globalThis as Record<symbol, unknown>)[WORKER] as GroundingWorker | undefined;
+  if (!worker) return;
+  const ask = (b: Ahead) => worker.request({ file: b.file, digest: b.digest, sessionId: b.meta.id }).catch(() => undefined);
+  const mine = ahead.get(current.digest) ?? ask(current);
+  ahead.delete(current.digest);
+  for (const b of next) {
+    if (ahead.has(b.digest)) continue;
+    // Pages an incremental build skips leave their requests behind: the oldest go.
+    if (ahead.size >= AHEAD_MAX) ahead.delete(ahead.keys().next().value!);
+    ahead.set(b.digest, ask(b));
+  }
+  const report = await mine;
+  const session = current.data;
+  if (report) cache.set(session.steps, { summary: session.summary, analysis: session.analysis, report });
+}
+
 // A question page shows the score of each of its briefings, and is rendered after their pages
 // (Astro renders the routes file by file): the counts are kept by file digest, a few numbers per
 // session, so the check does not run twice for every briefing.
@@ -136,13 +190,23 @@ export function segments(text: string, ranges: Highlight[]): Array<{ text: strin
  */
 const TYPESET: Record<string, string> = { '“': '"', '”': '"', '„': '"', '‘': "'", '’': "'", '–': '--', '—': '---', '…': '...' };
 
-// Every character `\s` matches, found once: a Set lookup per character instead of a regex run
-// (this is called for every character of every briefing's prose).
-const SPACE = new Set(Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).filter((ch) => /\s/.test(ch)));
+// How many dense characters each UTF-16 code unit stands for, worked out once: a table lookup per
+// character instead of a regex run (this is called for every character of every briefing's prose).
+const WIDTH = new Uint8Array(0x10000).map((_, c) => {
+  const ch = String.fromCharCode(c);
+  return /\s/.test(ch) ? 0 : (TYPESET[ch]?.length ?? 1);
+});
 
 /** How many dense characters one character of text stands for. */
 export function denseWidth(ch: string): number {
-  return SPACE.has(ch) ? 0 : (TYPESET[ch]?.length ?? 1);
+  return WIDTH[ch.charCodeAt(0)]!;
+}
+
+/** `dense(text).length`, without building the string. */
+export function denseLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) n += WIDTH[text.charCodeAt(i)]!;
+  return n;
 }
 
 export function dense(text: string): string {
@@ -152,7 +216,7 @@ export function dense(text: string): string {
 /** Dense offset of every position of `text` (one pass, then each lookup is free). */
 function denseOffsets(text: string): Uint32Array {
   const at = new Uint32Array(text.length + 1);
-  for (let i = 0; i < text.length; i++) at[i + 1] = at[i]! + denseWidth(text[i]!);
+  for (let i = 0; i < text.length; i++) at[i + 1] = at[i]! + WIDTH[text.charCodeAt(i)]!;
   return at;
 }
 

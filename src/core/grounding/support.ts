@@ -116,12 +116,12 @@ interface PreparedResult {
   title: string;
   snippet: string;
   passages: string;
-  figures: Array<Figure & { field: Field }>;
+  /** Worked out when a claim first needs them: most claims cite one or two of thirty results. */
+  readonly figures: Array<Figure & { field: Field }>;
   terms: Map<string, Token[]>;
   /** Years the result mentions (text or publication date). */
-  years: Set<number>;
+  readonly years: Set<number>;
   publishedYear?: number;
-  host: string;
 }
 
 const TOKEN = /[\p{L}\p{N}]+(?:['.][\p{L}\p{N}]+)*/gu;
@@ -134,19 +134,34 @@ const CITATION = /\[(\d+(?:\s*(?:,|-|–)\s*\d+)*)\](?![(:])/g;
 const META = /\b(?:this briefing|this step|(?:the |these |its |our )?(?:search )?results?\b(?! in)|the sources?|snippets?|the text is|summariser|sentences are quoted)/i;
 const ADMISSION = /\b(?:lack|lacks|lacking|no|without|absence of|do(?:es)? not (?:provide|include|contain|give|report)|not available)\b[^.;]{0,80}?\b(?:statistics|data|figures|numbers|quantification|tonnages?)\b/i;
 
+/**
+ * Each distinct word's key term (or '' for a stop word, a number or a stray letter), remembered:
+ * a build checks every result of every briefing, and the same few thousand words make up most of
+ * them. Cleared when full, so a hostile text cannot grow it without bound.
+ */
+const termOf = new Map<string, string>();
+const TERM_MEMO = 100_000;
+
+function keyTerm(word: string): string {
+  let term = termOf.get(word);
+  if (term !== undefined) return term;
+  const spelled = /^(?:U\.S(?:\.A)?|USA?)$/.test(word) ? 'USA' : word;
+  term = /^\d/.test(spelled) || isStopWord(spelled) ? '' : normaliseTerm(spelled);
+  if (term.length < 2) term = '';
+  if (termOf.size >= TERM_MEMO) termOf.clear();
+  termOf.set(word, term);
+  return term;
+}
+
 /** Key terms with their places: stop words and numbers left out, stems as text-analysis makes them. */
 function tokens(text: string, field: Field, skip: Array<[number, number]> = []): Token[] {
   const out: Token[] = [];
   for (const m of text.matchAll(TOKEN)) {
     const start = m.index;
     const end = start + m[0].length;
-    if (skip.some(([a, b]) => start < b && end > a)) continue;
-    let word = m[0];
-    if (/^(?:U\.S(?:\.A)?|USA?)$/.test(word)) word = 'USA';
-    if (/^\d/.test(word) || isStopWord(word)) continue;
-    const term = normaliseTerm(word);
-    if (term.length < 2) continue;
-    out.push({ term, field, start, end });
+    if (skip.length && skip.some(([a, b]) => start < b && end > a)) continue;
+    const term = keyTerm(m[0]);
+    if (term) out.push({ term, field, start, end });
   }
   return out;
 }
@@ -160,28 +175,38 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
       const snippet = (result.snippet ?? '').slice(0, MAX_RESULT_TEXT);
       // What was read of the page bears out claims as the snippet does (issue "research that reads").
       const passages = passagesText(result).slice(0, MAX_RESULT_TEXT);
-      const figures = [
-        ...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })),
-        ...extractFigures(snippet).map((f) => ({ ...f, field: 'snippet' as const })),
-        ...extractFigures(passages).map((f) => ({ ...f, field: 'passages' as const })),
-      ];
       const terms = new Map<string, Token[]>();
       for (const t of [...tokens(title, 'title'), ...tokens(snippet, 'snippet'), ...tokens(passages, 'passages')]) {
         const list = terms.get(t.term);
         if (list) list.push(t);
         else terms.set(t.term, [t]);
       }
-      const years = new Set<number>();
-      for (const f of figures) if (f.kind === 'year') for (let y = f.value; y <= (f.high ?? f.value) && y - f.value < 200; y++) years.add(y);
       const published = /^(\d{4})/.exec(result.publishedAt?.trim() ?? '');
       const publishedYear = published ? Number(published[1]) : undefined;
-      let host = '';
-      try {
-        host = result.url ? new URL(result.url).hostname : '';
-      } catch {
-        /* not a URL: no host */
-      }
-      out.push({ n, title, snippet, passages, figures, terms, years, publishedYear, host: `${host} ${result.source ?? ''}`.toLowerCase() });
+      let figures: PreparedResult['figures'] | undefined;
+      let years: Set<number> | undefined;
+      out.push({
+        n,
+        title,
+        snippet,
+        passages,
+        terms,
+        publishedYear,
+        get figures() {
+          return (figures ??= [
+            ...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })),
+            ...extractFigures(snippet).map((f) => ({ ...f, field: 'snippet' as const })),
+            ...extractFigures(passages).map((f) => ({ ...f, field: 'passages' as const })),
+          ]);
+        },
+        get years() {
+          if (!years) {
+            years = new Set<number>();
+            for (const f of this.figures) if (f.kind === 'year') for (let y = f.value; y <= (f.high ?? f.value) && y - f.value < 200; y++) years.add(y);
+          }
+          return years;
+        },
+      });
     }
   }
   return out;

@@ -12,7 +12,7 @@
 // hrefs are built from integers only.
 import type { Element, ElementContent, Parents, Text } from 'hast';
 import type { HastPluginEntry, HastVisitorContext } from 'satteri';
-import { dense, denseWidth, whyId, claimId, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
+import { dense, denseLength, denseWidth, whyId, claimId, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
 
 /** Elements whose text is never marked. */
 const SKIP = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp', 'mark']);
@@ -64,10 +64,11 @@ export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): H
     text(node: Readonly<Text>, ctx) {
       let skipped = false;
       let block: Readonly<Element> | undefined;
-      for (let p: Readonly<Parents> | undefined = ctx.parent(node); p; p = ctx.parent(p)) {
+      // Up to the nearest block: markdown never puts a block inside a link or code.
+      for (let p: Readonly<Parents> | undefined = ctx.parent(node); p && !block; p = ctx.parent(p)) {
         if (p.type !== 'element') continue;
         if (SKIP.has(p.tagName)) skipped = true;
-        if (!block && BLOCKS.has(p.tagName)) block = p;
+        if (BLOCKS.has(p.tagName)) block = p;
       }
       // White space between elements ("\n" inside a loose list item, before its <p>) carries no
       // text and must not claim the block for the wrong element.
@@ -77,7 +78,7 @@ export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): H
         state = { plan: find(dense(blockText(block, ctx))), offset: 0, pending: [] };
         states.set(block, state);
       }
-      const length = dense(node.value).length;
+      const length = denseLength(node.value);
       const from = state.offset;
       state.offset += length;
       const b = state.plan;
