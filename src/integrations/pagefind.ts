@@ -8,7 +8,8 @@ import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, takeHandOff } from '#kb/store/catalog.ts';
-import { buildSearchBundles, type SearchBuildResult } from '#search/index-build.ts';
+import type { SearchBuildResult } from '#search/index-build.ts';
+import { buildSearchOnWorker } from '#search/index-worker.ts';
 import { ONE_INDEX_KEY, ONE_INDEX_MAX } from '#search/layout.ts';
 import { searchOneIndexMax } from '#kb/config/env.ts';
 
@@ -26,7 +27,7 @@ export default function pagefindIntegration(): AstroIntegration {
         // Left by a build that was killed (builds of one installation take turns: src/kb/commands/build.ts).
         for (const name of await readdir(cache)) if (name.startsWith('search-staging-')) await rm(path.join(cache, name), { recursive: true, force: true });
         const staging = await mkdtemp(path.join(cache, 'search-staging-'));
-        const result = buildSearchBundles(catalog, staging, logger, { oneIndexMax: searchOneIndexMax(process.env, ONE_INDEX_MAX) });
+        const result = buildSearchOnWorker(catalog, staging, logger, { oneIndexMax: searchOneIndexMax(process.env, ONE_INDEX_MAX) });
         running = { staging, started: performance.now(), result };
         const run = running;
         // Awaited when Astro is done; until then a failure must not be an unhandled rejection.

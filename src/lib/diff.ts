@@ -275,11 +275,10 @@ export function figureChanges(older: Session, newer: Session): FigureChanges {
   const aKeys = new Set(a.map(key));
   const bKeys = new Set(b.map(key));
 
-  const best = (f: KeyedFigure, pool: KeyedFigure[]) => {
+  const best = (f: KeyedFigure, pool: Map<string, KeyedFigure[]>) => {
     let top: KeyedFigure | undefined;
     let score = 0;
-    for (const g of pool) {
-      if (g.unit !== f.unit) continue;
+    for (const g of pool.get(f.unit) ?? []) {
       const s = similarity(f.key, g.key);
       // On a tie, the same value wins: the figure is still there, nothing changed.
       if (s > score || (s === score && top && g.value === f.value && top.value !== f.value)) {
@@ -290,13 +289,25 @@ export function figureChanges(older: Session, newer: Session): FigureChanges {
     return { top, score };
   };
 
+  // Only figures of the same unit can match: each is compared with those alone.
+  const byUnit = (list: KeyedFigure[]) => {
+    const out = new Map<string, KeyedFigure[]>();
+    for (const f of list) {
+      const same = out.get(f.unit);
+      if (same) same.push(f);
+      else out.set(f.unit, [f]);
+    }
+    return out;
+  };
+  const aByUnit = byUnit(a);
+  const bByUnit = byUnit(b);
   const changed: FigureChange[] = [];
   const seen = new Set<string>();
   for (const o of a) {
-    const { top: n, score } = best(o, b);
+    const { top: n, score } = best(o, bByUnit);
     if (!n || score < MATCH_THRESHOLD || n.value === o.value) continue;
     if (aKeys.has(key(n))) continue; // the "new" value was already in the older briefing
-    const back = best(n, a).top;
+    const back = best(n, aByUnit).top;
     if (!back || back.value !== o.value) continue;
     const id = `${o.unit} ${o.value} ${n.value}`;
     if (seen.has(id)) continue;

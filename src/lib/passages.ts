@@ -39,12 +39,22 @@ export function readStatus(read: ReadRecord | undefined, hasSnippet: boolean): {
   return { text: `The page was not opened${note ? ` (${note})` : ''}; ${fallback}.`, tone: 'info' };
 }
 
+// A briefing page, its search document and its claims' words ask for the keys of the same
+// snippets and passages several times; the latest are remembered (cleared when full).
+const keys = new Map<string, string>();
+const KEYS_MAX = 4096;
+
 /** How quotes are compared: white space, case, quotation marks and final punctuation (an ellipsis too) do not count. */
 export function quoteKey(text: string): string {
-  return squash(text)
+  let key = keys.get(text);
+  if (key !== undefined) return key;
+  key = squash(text)
     .toLowerCase()
     .replace(/^["'“”‘’«»\s]+|["'“”‘’«»\s]+$/gu, '')
     .replace(/[\s.,;:!?…]+$/u, '');
+  if (keys.size >= KEYS_MAX) keys.clear();
+  keys.set(text, key);
+  return key;
 }
 
 /** A quote contained in another counts as the same words once it is long enough to mean it. */
