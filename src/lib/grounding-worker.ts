@@ -7,7 +7,7 @@
 // themselves, with the same result.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { groundSession, type GroundingReport } from '#core/grounding/index.ts';
-import { readSession, type Catalog, type CatalogEntry } from '#kb/store/catalog.ts';
+import { loadSession, type Catalog, type CatalogEntry } from '#kb/store/catalog.ts';
 import type { GroundingWorker, GroundingRequest } from './grounding.ts';
 
 interface Job {
@@ -64,14 +64,14 @@ export function startGroundingWorker(contentDir: string): GroundingWorker {
 
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.contentDir) {
   const { contentDir } = workerData as Job;
-  // readSession needs only the folder: it reads the session from the cache written when the
+  // loadSession needs only the folder: it reads the session from the cache written when the
   // catalog validated it, or parses its file again.
   const catalog: Catalog = { contentDir, entries: [], problems: [], invalidFiles: [], parsed: 0 };
   parentPort.on('message', ({ id, file, digest, sessionId }: Ask) => {
     let reply: Reply;
     try {
       const entry = { file, digest, meta: { id: sessionId } } as CatalogEntry;
-      reply = { id, report: groundSession(readSession(catalog, entry)) };
+      reply = { id, report: groundSession(loadSession(catalog, entry)) };
     } catch (error) {
       reply = { id, error: (error as Error).message ?? String(error) };
     }

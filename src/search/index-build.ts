@@ -19,7 +19,7 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from '
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { readSession, type Catalog } from '#kb/store/catalog.ts';
+import { loadSession, type Catalog } from '#kb/store/catalog.ts';
 import { searchFacets } from '#core/facets.ts';
 import { SEARCH_DOCUMENT_VERSION, searchDocument } from './document.ts';
 import { BUNDLE_LIMIT, MERGE_VERSION, addFacets, bundleHash, byCount, emptyFacets, oneIndex, partitionBundles, type BundleManifest, type FacetCounts } from './bundles.ts';
@@ -149,7 +149,7 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
       entries.map((entry) =>
         io(async () => {
           // Read here, one bundle at a time, so the documents of other bundles are never in memory.
-          const session = readSession(catalog, entry);
+          const session = loadSession(catalog, entry);
           const count = (name: keyof FacetCounts, value: string) => void (facets[name][value] = (facets[name][value] ?? 0) + 1);
           count('query', session.query);
           count('status', session.status);

@@ -153,6 +153,19 @@ export function readSession(catalog: Catalog, entry: CatalogEntry): Session {
   if (!lru) recent.set(catalog, (lru = new LRUCache({ max: 128 })));
   let session = catalog.held?.get(entry.digest) ?? lru.get(entry.digest);
   if (session) return session;
+  session = loadSession(catalog, entry);
+  lru.set(entry.digest, session);
+  return session;
+}
+
+/**
+ * The whole session of an entry, read again, not kept: for the build's worker threads, which
+ * read each session once (keeping the latest 128 as the pages do would cost each thread about
+ * as much memory as the pages' own).
+ */
+export function loadSession(catalog: Catalog, entry: CatalogEntry): Session {
+  let session = catalog.held?.get(entry.digest);
+  if (session) return session;
   try {
     const value = deserialize(readFileSync(sessionCacheFile(catalog.contentDir, entry.digest))) as Session;
     if (value?.id === entry.meta.id) session = value;
@@ -168,7 +181,6 @@ export function readSession(catalog: Catalog, entry: CatalogEntry): Session {
     if (!checked.session) throw new Error(checked.problems.join('\n'));
     session = checked.session;
   }
-  lru.set(entry.digest, session);
   return session;
 }
 
