@@ -5,26 +5,34 @@
 // The thread reads each session once (`loadSession`): from the cache of whole sessions
 // the catalog wrote, or, without one (`loadCatalog(…, { cache: false })`), from its file.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { Catalog } from '#kb/store/catalog.ts';
+import type { Catalog, CatalogEntry } from '#kb/store/catalog.ts';
 import { buildSearchBundles, type SearchBuildLog, type SearchBuildResult, type SearchLayoutOptions } from './index-build.ts';
 
+/**
+ * What the index needs of each entry: the file, its digest, and the session's id and date (the
+ * date bundles). Not the whole summary: at 10,000 briefings the catalog's summaries are some
+ * 150 MB of heap, which a copy on this thread would add to the build's peak.
+ */
+type IndexEntry = Pick<CatalogEntry, 'file' | 'digest'> & { meta: Pick<CatalogEntry['meta'], 'id' | 'generatedAt'> };
+
 interface Job {
-  searchIndex: { contentDir: string; entries: Catalog['entries']; site: string; options: SearchLayoutOptions };
+  searchIndex: { contentDir: string; entries: IndexEntry[]; site: string; options: SearchLayoutOptions };
 }
 type Message = { log: 'info' | 'warn'; text: string } | { ok: SearchBuildResult } | { error: string };
 
 /**
- * The thread's heap limit, MB: the catalog's summaries (a few KB each) and one bundle's sessions
- * being written at a time. Without one V8 lets a busy heap grow lazily, beside the pages' own.
+ * The thread's heap limit, MB: each briefing's file, digest, id and date, and one bundle's
+ * sessions being written at a time. Without one V8 lets a busy heap grow lazily, beside the pages' own.
  */
-export const indexHeapMb = (briefings: number) => 256 + Math.ceil(briefings / 250);
+export const indexHeapMb = (briefings: number) => 128 + Math.ceil(briefings / 250);
 
 export function buildSearchOnWorker(catalog: Catalog, site: string, log: SearchBuildLog, options: SearchLayoutOptions = {}): Promise<SearchBuildResult> {
   return new Promise((resolve, reject) => {
     const heap = indexHeapMb(catalog.entries.length);
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { searchIndex: { contentDir: catalog.contentDir, entries: catalog.entries, site, options } } satisfies Job,
-      resourceLimits: { maxOldGenerationSizeMb: heap },
+      workerData: { searchIndex: { contentDir: catalog.contentDir, entries: catalog.entries.map(({ file, digest, meta: { id, generatedAt } }) => ({ file, digest, meta: { id, generatedAt } })), site, options } } satisfies Job,
+      // The young generation too: by default each thread's is sized for the machine (tens of MB).
+      resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: 16 },
     });
     let done = false;
     worker.on('message', (message: Message) => {
@@ -45,7 +53,8 @@ export function buildSearchOnWorker(catalog: Catalog, site: string, log: SearchB
 if (!isMainThread && parentPort && (workerData as Job | undefined)?.searchIndex) {
   const { contentDir, entries, site, options } = (workerData as Job).searchIndex;
   const post = (message: Message) => parentPort!.postMessage(message);
-  const catalog: Catalog = { contentDir, entries, problems: [], invalidFiles: [], parsed: 0 };
+  // Only the fields above are read by the index build (bundles.ts: id and date; index-build.ts: file and digest).
+  const catalog: Catalog = { contentDir, entries: entries as CatalogEntry[], problems: [], invalidFiles: [], parsed: 0 };
   buildSearchBundles(catalog, site, { info: (text) => post({ log: 'info', text }), warn: (text) => post({ log: 'warn', text }) }, options).then(
     (ok) => post({ ok }),
     (error: unknown) => post({ error: (error as Error).message ?? String(error) }),
