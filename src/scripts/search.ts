@@ -31,6 +31,8 @@ export function startSearch(): void {
   /** The manifest, once in. */
   let manifest: BundleManifest | undefined;
   const searcher = new BundleSearch(index, state);
+  /** The first Pagefind index the search will open (the word directory, if first, is not one). */
+  const firstIndex = () => searcher.order.find((b) => b.key !== DIRECTORY_KEY);
   const results = resultList(form.querySelector<HTMLOListElement>('[data-results]')!);
 
   /** Searches further bundles until `want` results are found or none is left, then shows them. */
@@ -79,7 +81,7 @@ export function startSearch(): void {
     // Fetch the term's index chunks of the first bundle while the debounce waits, unless the word
     // directory will answer it without Pagefind.
     const term = input.value.trim();
-    const first = searcher.order.find((b) => b.key !== DIRECTORY_KEY);
+    const first = firstIndex();
     if (term && first && !(manifest && usesDirectory({ ...state, term }, manifest))) void index.instance(first.key).then((pf) => pf.preload(term, { filters: pagefindFilters(state) })).catch(() => undefined);
     timer = setTimeout(() => {
       const term = input.value.trim();
@@ -108,7 +110,7 @@ export function startSearch(): void {
     .then((m) => {
       manifest = m;
       if (searcher.next === 0) searcher.order = bundlesFor(state, m);
-      const first = searcher.order.find((b) => b.key !== DIRECTORY_KEY);
+      const first = firstIndex();
       return first && !m.merged?.directory?.length ? index.instance(first.key) : undefined;
     })
     .catch(() => undefined);

@@ -5,8 +5,9 @@
 //     1–7, 8–14, 15–21, 22–28, 29–31). Keys are "2026", "2026-03" or "2026-03-w2": stable, so an
 //     old period keeps its key and its cached index for as long as its briefings do not change;
 //   - Pagefind's memory while indexing grows with the bundle, not the knowledge base;
-//   - the search page searches the newest bundle first and earlier ones only when asked, so the
-//     first search downloads one bundle's posting list and page metadata, not every briefing's.
+//   - sorted by date, the search page searches the newest bundle first and earlier ones only when
+//     asked, so it downloads one bundle's posting list and page metadata, not every briefing's
+//     (by relevance it searches the bundles' merge, src/search/merge.ts, and its word directory).
 // Bundles partition the dates, so "newest first" across bundles is their results in key order
 // (keys sort as their dates do).
 import { createHash } from 'node:crypto';

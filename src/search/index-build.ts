@@ -153,10 +153,10 @@ async function indexBundle(catalog: Catalog, entries: Catalog['entries'], target
           const count = (name: keyof FacetCounts, value: string) => void (facets[name][value] = (facets[name][value] ?? 0) + 1);
           count('query', session.query);
           count('status', session.status);
-          const { year } = searchFacets(session);
+          const { year, sources } = searchFacets(session);
           if (year) count('year', year);
           for (const tag of new Set(session.tags)) count('tag', tag);
-          for (const source of searchFacets(session).sources) count('source', source);
+          for (const source of sources) count('source', source);
           // The path gives the URL Pagefind records: /q/<slug>/<name>/, as on the site.
           const folder = path.join(docs, 'q', session.querySlug, path.basename(entry.file, '.mdx'));
           await mkdir(folder, { recursive: true });

@@ -6,7 +6,8 @@
 // and Pagefind's own API (`/pagefind/pagefind.js`), its UIs and another site's `mergeIndex` can use
 // it. A larger one is split into date bundles (./bundles.ts), each at dist/pagefind/<key>/, which
 // keeps Pagefind's memory, the first search's download and an incremental build's work bounded
-// (docs/performance.md) — at the cost of relevance ranking within each bundle only.
+// (docs/performance.md); the bundles are then merged into one standard index at dist/pagefind/
+// (./merge.ts), with its word directory, so relevance and Pagefind's API still cover all of history.
 
 /** The key of the one index, in bundles.json and in the cache. */
 export const ONE_INDEX_KEY = 'all';

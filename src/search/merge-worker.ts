@@ -1,6 +1,6 @@
 // The bundles' merge (./merge.ts), run on a worker thread: it is CPU work (decoding, merging and
-// encoding every word, and the word directory's scores: 5 s at 1,000 briefings, tens of seconds
-// at 10,000) that would otherwise take turns with Astro rendering the pages on the main thread.
+// encoding every word: seconds at 1,000 briefings, tens of seconds at 10,000; the word directory
+// has a thread of its own, ./directory-worker.ts) that would otherwise take turns with the pages.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { MergeError, mergeIndexes, type MergeResult } from './merge.ts';
 

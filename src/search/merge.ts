@@ -136,6 +136,9 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
     directory.cancel();
     throw error;
   }
+  // Told now, so the directory finishes and its thread ends whatever happens below.
+  const listed = directory.finish(chunks.length);
+  listed.catch(() => undefined); // awaited at the end; a failure must not be unhandled before then
   const filters: [string, string][] = [];
   for (const [name, values] of await mergeFilters(sources)) filters.push([name, writeHashed('filter', 'pf_filter', [name, values]).name]);
   const sorts = new Map<string, number[]>();
@@ -154,7 +157,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
   await writeFile(path.join(out, 'pagefind-entry.json'), JSON.stringify({ ...first, languages: { en: { hash: metaHash, wasm: 'en', page_count: pages.length } } }));
-  return { pages: pages.length, words, chunks: chunks.length, directory: await directory.finish(chunks.length) };
+  return { pages: pages.length, words, chunks: chunks.length, directory: await listed };
 }
 
 async function readEntry(dir: string): Promise<{ hash: string; page_count: number }> {

@@ -151,10 +151,8 @@ const recent = new WeakMap<Catalog, LRUCache<string, Session>>();
 export function readSession(catalog: Catalog, entry: CatalogEntry): Session {
   let lru = recent.get(catalog);
   if (!lru) recent.set(catalog, (lru = new LRUCache({ max: 128 })));
-  let session = catalog.held?.get(entry.digest) ?? lru.get(entry.digest);
-  if (session) return session;
-  session = loadSession(catalog, entry);
-  lru.set(entry.digest, session);
+  let session = lru.get(entry.digest);
+  if (!session) lru.set(entry.digest, (session = loadSession(catalog, entry)));
   return session;
 }
 
