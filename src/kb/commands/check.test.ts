@@ -60,7 +60,7 @@ describe('kb check: the offline questions run again, compared with their newest 
     const { code, out } = await check();
     expect(out).toMatch(/^rare-earths: same as briefings\/rare-earths\/2026-11-08-[0-9a-f]+\.mdx$/m);
     expect(out).toMatch(/^cobalt: same as briefings\/cobalt\/2026-11-08-/m);
-    expect(out).toMatch(/2 same, 0 changed, 2 skipped in [\d.]+ s/);
+    expect(out).toMatch(/^checked 4 questions in [\d.]+ s \(pipeline \d+\): the same 2, changed 0, skipped 2$/m);
     expect(code).toBe(0);
     // Nothing is written: the content folder is as it was.
     expect((await listSessions(content)).length).toBe(4);
