@@ -4,11 +4,20 @@
 import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PAGEFIND_LIB = path.dirname(fileURLToPath(import.meta.resolve('pagefind')));
-/** The npm package's own launcher for its platform binary (what `npx pagefind` runs). */
-const PAGEFIND_CLI = path.join(PAGEFIND_LIB, 'runner', 'bin.cjs');
+
+/**
+ * The platform binary, found as the npm package's own launcher (`npx pagefind`) finds it, with its
+ * PAGEFIND_BINARY_PATH override. Run directly: the launcher is a Node process per bundle that does
+ * nothing but start the binary (40 ms of CPU each).
+ */
+let binary: Promise<string> | undefined;
+const pagefindBinary = () =>
+  (binary ??= import(pathToFileURL(path.join(PAGEFIND_LIB, 'resolveBinary.js')).href).then(
+    (m: { resolveBinaryPath: (names: string[]) => string }) => m.resolveBinaryPath(['pagefind_extended', 'pagefind']),
+  ));
 
 /** Pagefind's scripts: its API and WebAssembly, its ready-made UIs and web worker; kept once, at the top of dist/pagefind/, for every bundle and the merged index. */
 export const SCRIPTS = /^(pagefind\.js|wasm\.en\.pagefind|pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)|pagefind-worker\.js)$/;
@@ -50,10 +59,14 @@ async function shareWasm(bundleDir: string) {
   await writeFile(file, JSON.stringify(entry));
 }
 
-function runPagefind(site: string, outputPath: string): Promise<string> {
+async function runPagefind(site: string, outputPath: string): Promise<string> {
+  const cli = await pagefindBinary().catch((error: Error) => {
+    throw new Error(`Pagefind's program for this platform was not found (${error.message.split('\n')[0]}); run \`npm ci\` again, or set PAGEFIND_BINARY_PATH to a Pagefind binary.`);
+  });
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [PAGEFIND_CLI, '--site', site, '--output-path', outputPath, '--force-language', 'en'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`Pagefind could not index the briefings:\n${`${stdout}\n${stderr}`.trim().split('\n').slice(-15).join('\n')}`));
+    execFile(cli, ['--site', site, '--output-path', outputPath, '--force-language', 'en'], { maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+      const said = `${stdout}\n${stderr}`.trim();
+      if (error) reject(new Error(`Pagefind could not index the briefings:\n${said ? said.split('\n').slice(-15).join('\n') : `${error.message} (${cli})`}`));
       else resolve(stdout);
     });
   });
