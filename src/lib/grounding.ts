@@ -1,7 +1,7 @@
 // What a briefing page shows of its grounding, worked out from the session alone by the same
 // check the pipeline runs (src/core/grounding/), so every briefing, old or new, shows it:
 //   - in the prose: each unsupported figure marked with why, and each supported claim followed by
-//     a small link to the words in the source card that support it (the render-time plugin,
+//     a small link to the words in the source card that support it (the render-time transform,
 //     src/lib/prose/grounding.ts, places these from `planMarks`);
 //   - on the source cards: those words highlighted, with ids the links target (`highlights`);
 //   - the "Sources and evidence" panel: each source and the claims that rest on it.
@@ -13,7 +13,7 @@ import type { Field } from '#core/grounding/support.ts';
 
 export type { Claim, GroundingReport } from '#core/grounding/index.ts';
 
-// Memoised by the session's steps array: the page, its cards and the prose plugin (through
+// Memoised by the session's steps array: the page, its cards and the prose transform (through
 // renderProse) share one run of the check. Only the latest few are kept: a build holds every
 // session in memory, and a report for each of 10,000 would not fit the memory budget
 // (docs/performance.md).
@@ -181,7 +181,7 @@ export function segments(text: string, ranges: Highlight[]): Array<{ text: strin
   return out;
 }
 
-// ---- for the render-time plugin ----
+// ---- for the render-time transform ----
 
 /**
  * Positions in a block are counted in "dense" characters: the rendered HTML splits and spaces
@@ -222,7 +222,7 @@ function denseOffsets(text: string): Uint32Array {
 
 export interface PlannedBlock {
   part: 'summary' | 'analysis';
-  /** The block's text without white space: how the plugin recognises it in the HTML. */
+  /** The block's text without white space: how the transform recognises it in the HTML. */
   key: string;
   /** Unsupported figures: dense range, the reason, and the marker number (for its id). */
   marks: Array<{ start: number; end: number; why: string; k: number }>;
@@ -230,7 +230,7 @@ export interface PlannedBlock {
   links: Array<{ at: number; claim: number; n: number; target: string }>;
 }
 
-/** Where the plugin puts markers and links, block by block, in reading order. */
+/** Where the transform puts markers and links, block by block, in reading order. */
 const plans = new WeakMap<GroundingReport, PlannedBlock[]>();
 
 export function planMarks(session: GroundingInput): PlannedBlock[] {
@@ -261,7 +261,7 @@ export function planMarks(session: GroundingInput): PlannedBlock[] {
   return blocks;
 }
 
-/** What the plugin records as it renders the prose: the claims it linked and figures it marked. */
+/** What the transform records as it renders the prose: the claims it linked and figures it marked. */
 export interface GroundingPlaced {
   claims: number[];
   marks: number;

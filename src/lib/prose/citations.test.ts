@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToHtml } from 'satteri';
 import type { Session } from '#core/session.ts';
 import type { CitationMap, CitePlace } from '#lib/citations.ts';
 import { citationLinks } from './citations.ts';
-import { renderProse } from './render.ts';
+import { proseHtml, proseTree, renderProse } from './render.ts';
 
 function session(summary: string, analysis: string, results = 3): Session {
   return {
@@ -24,21 +23,21 @@ function session(summary: string, analysis: string, results = 3): Session {
 
 const linksIn = (html: string) => [...html.matchAll(/<a href="(#[^"]*)" id="([^"]*)"/g)].map((m) => [m[1], m[2]]);
 
-/** Renders each part with the plugin alone, sharing one map across the parts as renderProse does. */
+/** Renders each part with the transform alone, sharing one map across the parts as renderProse does. */
 function render(parts: Partial<Record<CitePlace['part'], string>>, resultCount: number) {
   const places: CitationMap = new Map();
   let html = '';
   for (const part of ['summary', 'analysis'] as const) {
     const markdown = parts[part];
     if (markdown === undefined) continue;
-    const result = markdownToHtml(markdown, { hastPlugins: [citationLinks({ resultCount, part, places })] });
-    if (result instanceof Promise) throw new Error('the plugin is synchronous');
-    html += result.html;
+    const tree = proseTree(markdown, part);
+    citationLinks({ resultCount, part, places })?.(tree);
+    html += proseHtml(tree);
   }
   return { html, links: linksIn(html), report: Object.fromEntries(places) };
 }
 
-describe('citation links (render-time hast plugin)', () => {
+describe('citation links (render-time hast transform)', () => {
   it('links each valid [n] to its source card with a unique id, and reports where it is cited', () => {
     const { links, report } = render({ summary: 'Summary cites [1] and [3].', analysis: '## Findings\n\n- A [1], B [2, 3].\n- C [4] and [0] point at nothing.' }, 3);
     expect(links).toEqual([

@@ -1,23 +1,23 @@
-// Render-time citation links for briefings: a Sätteri hast plugin that renderProse
+// Render-time citation links for briefings: a hast transform that renderProse
 // (src/lib/prose/render.ts) runs on each part of the prose. In every text node that is not
 // already inside a link or code, each `[n]` with 1 ≤ n ≤ the number of the session's results
 // becomes
 //   <a href="#kb-source-n" id="kb-cite-n-k">n</a>
 // inside its brackets, k counting that source's citations in document order. Numbers that point
-// at nothing stay text. The plugin records which ids cite which source in the map it is given,
+// at nothing stay text. The transform records which ids cite which source in the map it is given,
 // so each source card can link back to every place that cites it.
 //
 // Why here and not in `sessionToMdx`: session files are never rewritten once written, so links
 // baked into new files would leave every existing briefing unlinked; the results are what the
 // numbers point at, and the page renders from them on every build. The only markup it creates
 // is these fragment links, with ids and hrefs built from integers, never from text.
-import type { Element, Parents, Text } from 'hast';
-import type { HastPluginEntry } from 'satteri';
+import type { Element, Root, Text } from 'hast';
 import { splitCitations } from '#core/citations.ts';
 import { citeId, sourceId, type CitationMap, type CitePlace } from '#lib/citations.ts';
+import { walk } from './walk.ts';
 
 /** Elements whose text is never turned into citation links. */
-const SKIP = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp']);
+const NOT_LINKED = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp']);
 
 export interface CitationLinksOptions {
   /** How many results the session has (`countCitable`): the highest number a citation can have. */
@@ -28,13 +28,12 @@ export interface CitationLinksOptions {
   places: CitationMap;
 }
 
-export function citationLinks({ resultCount, part, places }: CitationLinksOptions): HastPluginEntry {
+export function citationLinks({ resultCount, part, places }: CitationLinksOptions): ((tree: Root) => void) | null {
   if (resultCount <= 0) return null;
-  return {
-    name: 'kb-citation-links',
-    text(node: Readonly<Text>, ctx) {
-      if (!/\[\d/.test(node.value)) return;
-      for (let p: Readonly<Parents> | undefined = ctx.parent(node); p; p = ctx.parent(p)) if (p.type === 'element' && SKIP.has(p.tagName)) return;
+  return (tree) =>
+    walk(tree, (node, ancestors, index) => {
+      if (node.type !== 'text' || !/\[\d/.test(node.value)) return;
+      if (ancestors.some((p) => p.type === 'element' && NOT_LINKED.has(p.tagName))) return;
       const pieces = splitCitations(node.value, resultCount);
       if (!pieces.some((x) => 'n' in x)) return;
       const out: Array<Text | Element> = pieces.map((x) => {
@@ -50,7 +49,8 @@ export function citationLinks({ resultCount, part, places }: CitationLinksOption
           children: [{ type: 'text', value: String(x.n) }],
         };
       });
-      ctx.replaceNode(node, out);
-    },
-  };
+      ancestors.at(-1)!.children.splice(index, 1, ...out);
+      // The new links are not visited again.
+      return index + out.length;
+    });
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToHtml } from 'satteri';
 import { countCitable } from '#core/citations.ts';
 import type { Session } from '#core/session.ts';
 import type { CitationMap } from '#lib/citations.ts';
 import { planMarks, type GroundingPlaced } from '#lib/grounding.ts';
 import { citationLinks } from './citations.ts';
 import { groundingMarks } from './grounding.ts';
-import { renderProse } from './render.ts';
+import { proseHtml, proseTree, renderProse } from './render.ts';
 
 function session(summary: string, analysis: string): Session {
   return {
@@ -30,7 +29,7 @@ function session(summary: string, analysis: string): Session {
   } as Session;
 }
 
-/** Renders each part with the two plugins alone, from one plan, as renderProse does. */
+/** Renders each part with the two transforms alone, from one plan, as renderProse does. */
 function render(s: Session) {
   const plan = planMarks(s);
   const places: CitationMap = new Map();
@@ -39,14 +38,15 @@ function render(s: Session) {
   for (const part of ['summary', 'analysis'] as const) {
     const markdown = s[part];
     if (!markdown?.trim()) continue;
-    const result = markdownToHtml(markdown, { hastPlugins: [citationLinks({ resultCount: countCitable(s.steps), part, places }), groundingMarks({ plan, part, placed })] });
-    if (result instanceof Promise) throw new Error('the plugins are synchronous');
-    html += result.html;
+    const tree = proseTree(markdown, part);
+    citationLinks({ resultCount: countCitable(s.steps), part, places })?.(tree);
+    groundingMarks({ plan, part, placed })?.(tree);
+    html += proseHtml(tree);
   }
   return { html, placed };
 }
 
-describe('grounding marks (render-time hast plugin)', () => {
+describe('grounding marks (render-time hast transform)', () => {
   it('marks an unsupported figure with its reason and links a supported claim to its evidence', () => {
     const { html, placed } = render(
       session('- China refines **about 90%** of rare earths [1].', '## Findings\n\nChina makes **94%** of magnets [1]. Magnet exports to the US fell 11% in November [2].'),

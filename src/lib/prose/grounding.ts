@@ -1,4 +1,4 @@
-// Render-time grounding marks for briefings: a Sätteri hast plugin that renderProse
+// Render-time grounding marks for briefings: a hast transform that renderProse
 // (src/lib/prose/render.ts) runs on each part of the prose, a thin adapter over the plan from
 // `planMarks` (src/lib/grounding.ts), which runs the grounding check on the session. It finds
 // each planned block of prose in the HTML by its text and
@@ -10,12 +10,13 @@
 // evidence panel links only to what is on the page. All text it adds is our wording and the
 // figure as written, as text nodes and attribute values that the serialiser escapes; ids and
 // hrefs are built from integers only.
-import type { Element, ElementContent, Parents, Text } from 'hast';
-import type { HastPluginEntry, HastVisitorContext } from 'satteri';
+import type { Element, ElementContent, Root, Text } from 'hast';
+import { toString } from 'hast-util-to-string';
 import { dense, denseLength, denseWidth, whyId, claimId, type GroundingPlaced, type PlannedBlock } from '#lib/grounding.ts';
+import { walk } from './walk.ts';
 
 /** Elements whose text is never marked. */
-const SKIP = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp', 'mark']);
+const UNMARKED = new Set(['a', 'code', 'pre', 'script', 'style', 'kbd', 'samp', 'mark']);
 /** Elements that hold one block of prose, as the markdown's paragraphs and table cells. */
 const BLOCKS = new Set(['p', 'li', 'td', 'th']);
 
@@ -36,17 +37,17 @@ export interface GroundingMarksOptions {
   placed: GroundingPlaced;
 }
 
-export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): HastPluginEntry {
+export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): ((tree: Root) => void) | null {
   const list = plan.filter((b) => b.part === part);
   if (!list.some((b) => b.marks.length || b.links.length)) return null;
   const used = new Set<PlannedBlock>();
   let cursor = 0;
   const states = new Map<Element, BlockState>();
 
-  const blockText = (block: Readonly<Element>, ctx: HastVisitorContext): string =>
+  const blockText = (block: Element): string =>
     block.tagName === 'li'
-      ? block.children.map((c) => (c.type === 'element' && (c.tagName === 'ul' || c.tagName === 'ol') ? '' : c.type === 'text' ? c.value : ctx.textContent(c))).join('')
-      : ctx.textContent(block);
+      ? block.children.map((c) => (c.type === 'element' && (c.tagName === 'ul' || c.tagName === 'ol') ? '' : toString(c))).join('')
+      : toString(block);
 
   const find = (key: string): PlannedBlock | undefined => {
     for (let i = cursor; i < list.length; i++) {
@@ -59,15 +60,16 @@ export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): H
     return undefined;
   };
 
-  return {
-    name: 'kb-grounding-marks',
-    text(node: Readonly<Text>, ctx) {
+  return (tree) =>
+    walk(tree, (node, ancestors, index) => {
+      if (node.type !== 'text') return;
       let skipped = false;
-      let block: Readonly<Element> | undefined;
+      let block: Element | undefined;
       // Up to the nearest block: markdown never puts a block inside a link or code.
-      for (let p: Readonly<Parents> | undefined = ctx.parent(node); p && !block; p = ctx.parent(p)) {
+      for (let i = ancestors.length - 1; i >= 0 && !block; i--) {
+        const p = ancestors[i]!;
         if (p.type !== 'element') continue;
-        if (SKIP.has(p.tagName)) skipped = true;
+        if (UNMARKED.has(p.tagName)) skipped = true;
         if (BLOCKS.has(p.tagName)) block = p;
       }
       // White space between elements ("\n" inside a loose list item, before its <p>) carries no
@@ -75,7 +77,8 @@ export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): H
       if (!block || !/\S/.test(node.value)) return;
       let state = states.get(block);
       if (!state) {
-        state = { plan: find(dense(blockText(block, ctx))), offset: 0, pending: [] };
+        // Before anything in the block changes: its text as the markdown gave it.
+        state = { plan: find(dense(blockText(block))), offset: 0, pending: [] };
         states.set(block, state);
       }
       const length = denseLength(node.value);
@@ -116,9 +119,10 @@ export function groundingMarks({ plan, part, placed }: GroundingMarksOptions): H
       }
       if (last < node.value.length) out.push({ type: 'text', value: node.value.slice(last) });
       for (const l of [...pending, ...links]) placed.claims.push(l.claim);
-      ctx.replaceNode(node, out);
-    },
-  };
+      ancestors.at(-1)!.children.splice(index, 1, ...out);
+      // What was added is not read again: its text is the node's, already counted.
+      return index + out.length;
+    });
 }
 
 function marker(figure: string, why: string, k: number): ElementContent[] {

@@ -53,7 +53,7 @@ describe('renderProse', () => {
     expect(tags).not.toContain('script');
     expect(tags).not.toContain('img');
     expect(tags).not.toContain('div');
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&lt;script>alert(1)&lt;/script>');
     const links = [...elements(tree)].filter((e) => e.tagName === 'a').map((e) => [e.properties?.href, e.properties?.className]);
     expect(links).toEqual([
       ['https://ok.example/a', undefined],
@@ -102,7 +102,7 @@ describe('renderProse', () => {
   it('renders the answer as its own part, first, apart from the summary and analysis, its citations counted first', () => {
     const { html, answer, citations, headings } = renderProse(session({ answer: { text: 'Yes, mostly [2] <script>alert(1)</script> [x](javascript:y).', figures: [] } }), { citations: true });
     expect(answer).toBe(
-      '<section data-kb-part="answer">\n<p>Yes, mostly [<a href="#kb-source-2" id="kb-cite-2-1" aria-label="source 2">2</a>] &lt;script&gt;alert(1)&lt;/script&gt; <span class="unlinked">x</span>.</p>\n</section>\n',
+      '<section data-kb-part="answer">\n<p>Yes, mostly [<a href="#kb-source-2" id="kb-cite-2-1" aria-label="source 2">2</a>] &lt;script>alert(1)&lt;/script> <span class="unlinked">x</span>.</p>\n</section>\n',
     );
     expect(html).not.toContain('data-kb-part="answer"');
     expect(html).toContain('id="kb-cite-2-2"'); // the analysis's [2] is the second citation of source 2
@@ -119,7 +119,7 @@ describe('renderProse', () => {
     ];
     const { html } = renderProse(session({ steps, answer: { text: 'Answer [1].', figures: [] } }), { citations: true });
     expect(html).toContain(
-      '[<a href="#kb-source-1" id="kb-cite-1-2" aria-label="source 1" aria-describedby="kb-cite-1-2-passage">1</a><span class="kb-cite-passage" id="kb-cite-1-2-passage" role="tooltip" data-pagefind-ignore>“He said &lt;script&gt;alert(1)&lt;/script&gt; &amp; "left"” (Annex &lt;b&gt;II&lt;/b&gt;)</span>]',
+      '[<a href="#kb-source-1" id="kb-cite-1-2" aria-label="source 1" aria-describedby="kb-cite-1-2-passage">1</a><span class="kb-cite-passage" id="kb-cite-1-2-passage" role="tooltip" data-pagefind-ignore>“He said &lt;script>alert(1)&lt;/script> &amp; "left"” (Annex &lt;b>II&lt;/b>)</span>]',
     );
     // A source with no passages: a plain citation link.
     expect(html).toContain('[<a href="#kb-source-2" id="kb-cite-2-1" aria-label="source 2">2</a>]');
@@ -138,8 +138,11 @@ describe('renderProse', () => {
   });
 
   it('renders markdown nested thousands of levels deep without failing', () => {
-    const { html } = renderProse(session({ analysis: '>'.repeat(5000) + ' deep', summary: '- '.repeat(3000) + 'x' }));
+    const { html } = renderProse(session({ analysis: '>'.repeat(5000) + ' deep', summary: '- '.repeat(3000) + 'x' }), { citations: true, grounding: true });
     expect(html).toContain('deep');
+    expect(html.split('data-kb-part="analysis"')[0]).toMatch(/\sx\s/);
+    // The first hundred levels keep their markup; below them, the text.
+    expect(html.match(/<blockquote>/g)?.length).toBe(100);
   });
 
   it('turns any session into HTML with no script, no event handler and no link but http(s) and in-page anchors', () => {
