@@ -316,7 +316,8 @@ export async function runCommand(options: RunCommandOptions, print: Print, print
     for (const o of summary.outcomes) if (o.plan) print(`${o.id}: ${o.plan}`);
     const failed = summary.outcomes.filter((o) => o.outcome === 'failed').length;
     const published = summary.outcomes.filter((o) => o.outcome === 'published').length;
-    if (!options.dryRun) print(`${published} published, ${failed} failed; ${summary.networkCalls} network calls, ${summary.cacheHits} answers from cache`);
+    // Worded so that no CI reads it as a test runner's "N passed, N failed" closing line.
+    if (!options.dryRun) print(`published ${published}, failed ${failed}; network calls ${summary.networkCalls}, answers from cache ${summary.cacheHits}`);
     const alerted = [...new Set((summary.notifications ?? []).filter((r) => r.outcome === 'sent').map((r) => r.query))];
     if (alerted.length) print(`alerts sent for material changes: ${alerted.join(', ')}`);
   }

@@ -225,7 +225,7 @@ describe('kb run alerts on material change', () => {
       expect(webhook.requests).toHaveLength(1);
       const out = printed.join('\n');
       expect(out).toContain(`kb: warning: the webhook alert for rare-earths was not sent: webhook at ${new URL(webhook.url).host}: answered HTTP 500.`);
-      expect(out).toContain('1 published, 0 failed');
+      expect(out).toContain('published 1, failed 0');
       expect(out).not.toContain(TOKEN);
     });
   });
