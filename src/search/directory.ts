@@ -157,15 +157,59 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
   };
 
   /** The word's entry, or undefined where Pagefind's answer cannot be foretold. */
+  /** Per meta field holding matched words, field weight × their IDF × coverage², added up (`counts`: matched words per field, in the order first met). */
+  const boostOf = (counts: Iterable<[number, number]>, idf: number): number => {
+    let boost = 0;
+    for (const [id, count] of counts) {
+      let matched = 0;
+      for (let i = 0; i < count; i++) matched = f(matched + idf);
+      const coverage = f(matched / idf);
+      boost = f(boost + f(f(f((fieldWeight[id] ?? 1) * matched) * coverage) * coverage));
+    }
+    return boost;
+  };
+  const baseOf = (sum: number, bonus: number, idf: number, length: number): number => {
+    if (!sum) return 0;
+    const tf = f(f(f(sum) / 24) * bonus);
+    return f(idf * f(f(f(K1 + 1) * tf) / f(f(K1 * f(f(1 - B) + f(B * length))) + tf)));
+  };
+  /** The fields a list of meta locations names, each once, in the order first named. */
+  const fieldsOf = (list: readonly number[]): Set<number> => {
+    const fields = new Set<number>();
+    let field = -1;
+    for (const v of list) {
+      if (v < 0) field = -v - 1;
+      else fields.add(field);
+    }
+    return fields;
+  };
+
+  /** The hits of a word with no longer words listed with it (most words), straight from its postings. */
+  const hitsOfOne = (list: Posting[], bonus: number, idf: number): { page: number; hit: DirectoryHit }[] => {
+    const hits: { page: number; hit: DirectoryHit }[] = [];
+    let page = 0;
+    for (const [delta, locs, metaLocs] of list) {
+      page += delta;
+      const length = f(pages[page]![1] / averageLength);
+      const base = baseOf(weightOf(locs), bonus, idf, length);
+      const boost = metaLocs.length ? boostOf([...fieldsOf(metaLocs)].map((id): [number, number] => [id, 1]), idf) : 0;
+      hits.push({ page, hit: [pages[page]![0], [base], boost, [locs]] });
+    }
+    return hits;
+  };
+
+  /** The word's entry, or undefined where Pagefind's answer cannot be foretold. */
   const entryFor = ({ words }: Open): DirectoryEntry | undefined => {
     const root = bytesOf(words[0]!.word);
     const bonus = words.map(({ word }) => lengthBonus(bytesOf(word) - root + 1));
-    // Each page's positions and meta locations, per word. Most entries are one word: no map then.
-    const perPage: { page: number; locs: number[][]; meta: number[][] }[] = [];
     if (words.length === 1) {
-      let page = 0;
-      for (const [delta, locs, metaLocs] of words[0]!.pages) perPage.push({ page: (page += delta), locs: [locs], meta: [metaLocs] });
-    } else {
+      const n = words[0]!.pages.length;
+      const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
+      return selectHits(n, words, hitsOfOne(words[0]!.pages, bonus[0]!, idf));
+    }
+    // Each page's positions and meta locations, per word.
+    const perPage: { page: number; locs: number[][]; meta: number[][] }[] = [];
+    {
       const byPage = new Map<number, { page: number; locs: number[][]; meta: number[][] }>();
       words.forEach(({ pages: list }, w) => {
         let page = 0;
@@ -183,40 +227,21 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
     const hits: { page: number; hit: DirectoryHit }[] = [];
     for (const { page, locs, meta } of perPage) {
-      let weighted: number[];
-      if (words.length === 1) weighted = [weightOf(locs[0]!)];
-      else {
-        const { found, shared } = uniquePositions(locs);
-        if (shared) return undefined;
-        weighted = words.map(() => 0);
-        for (const { word, weight } of found) weighted[word]! += weight;
-      }
+      const { found, shared } = uniquePositions(locs);
+      if (shared) return undefined;
+      const weighted = words.map(() => 0);
+      for (const { word, weight } of found) weighted[word]! += weight;
       const length = f(pages[page]![1] / averageLength);
-      const bases = weighted.map((sum, w) => {
-        if (!sum) return 0;
-        const tf = f(f(f(sum) / 24) * bonus[w]!);
-        return f(idf * f(f(f(K1 + 1) * tf) / f(f(K1 * f(f(1 - B) + f(B * length))) + tf)));
-      });
+      const bases = weighted.map((sum, w) => baseOf(sum, bonus[w]!, idf, length));
       const inField = new Map<number, number>();
-      for (const list of meta) {
-        if (!list.length) continue;
-        const fields = new Set<number>();
-        let field = -1;
-        for (const v of list) {
-          if (v < 0) field = -v - 1;
-          else fields.add(field);
-        }
-        for (const id of fields) inField.set(id, (inField.get(id) ?? 0) + 1);
-      }
-      let boost = 0;
-      for (const [id, count] of inField) {
-        let matched = 0;
-        for (let i = 0; i < count; i++) matched = f(matched + idf);
-        const coverage = f(matched / idf);
-        boost = f(boost + f(f(f((fieldWeight[id] ?? 1) * matched) * coverage) * coverage));
-      }
-      hits.push({ page, hit: [pages[page]![0], bases, boost, locs] });
+      for (const list of meta) if (list.length) for (const id of fieldsOf(list)) inField.set(id, (inField.get(id) ?? 0) + 1);
+      hits.push({ page, hit: [pages[page]![0], bases, boostOf(inField, idf), locs] });
     }
+    return selectHits(n, words, hits);
+  };
+
+  /** All the hits, or past DIRECTORY_TOP the best of them under each way the reader's typing can earn the bonus. */
+  const selectHits = (n: number, words: Open['words'], hits: { page: number; hit: DirectoryHit }[]): DirectoryEntry => {
     if (hits.length <= DIRECTORY_TOP) return [n, words.map((w) => w.word), hits.map((h) => h.hit)];
     // The best under each way the reader's typing can earn the bonus (for the word itself and for
     // the longer words); the page ranks them by the bonuses it works out.
