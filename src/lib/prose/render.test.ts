@@ -138,8 +138,8 @@ describe('renderProse', () => {
   });
 
   it('renders markdown nested thousands of levels deep without failing', () => {
-    const { html } = renderProse(session({ analysis: '>'.repeat(5000) + ' deep', summary: '- '.repeat(3000) + 'x' }), { citations: true, grounding: true });
-    expect(html).toContain('deep');
+    const { html } = renderProse(session({ analysis: '>'.repeat(5000) + ' deep <b>raw</b>', summary: '- '.repeat(3000) + 'x' }), { citations: true, grounding: true });
+    expect(html).toContain('deep &lt;b>raw&lt;/b>');
     expect(html.split('data-kb-part="analysis"')[0]).toMatch(/\sx\s/);
     // The first hundred levels keep their markup; below them, the text.
     expect(html.match(/<blockquote>/g)?.length).toBe(100);

@@ -143,8 +143,9 @@ function textOf(node: Element): string {
   const stack: Array<Element['children'][number]> = [...node.children].reverse();
   while (stack.length) {
     const next = stack.pop()!;
-    if (next.type === 'text') out += next.value;
-    else if (next.type === 'element') for (let i = next.children.length - 1; i >= 0; i--) stack.push(next.children[i]!);
+    if (next.type === 'element') for (let i = next.children.length - 1; i >= 0; i--) stack.push(next.children[i]!);
+    // Text, and raw HTML (made text by the safety pass elsewhere): nothing of what was written is lost.
+    else if (next.type !== 'comment' && 'value' in next) out += next.value;
   }
   return out;
 }
