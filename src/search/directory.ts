@@ -168,6 +168,8 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     }
     return boost;
   };
+  /** The IDF of words found on `n` pages. */
+  const idfOf = (n: number) => f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
   const baseOf = (sum: number, bonus: number, idf: number, length: number): number => {
     if (!sum) return 0;
     const tf = f(f(f(sum) / 24) * bonus);
@@ -204,27 +206,23 @@ export function directoryWriter(pages: ReadonlyArray<readonly [string, number, .
     const bonus = words.map(({ word }) => lengthBonus(bytesOf(word) - root + 1));
     if (words.length === 1) {
       const n = words[0]!.pages.length;
-      const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
-      return selectHits(n, words, hitsOfOne(words[0]!.pages, bonus[0]!, idf));
+      return selectHits(n, words, hitsOfOne(words[0]!.pages, bonus[0]!, idfOf(n)));
     }
     // Each page's positions and meta locations, per word.
-    const perPage: { page: number; locs: number[][]; meta: number[][] }[] = [];
-    {
-      const byPage = new Map<number, { page: number; locs: number[][]; meta: number[][] }>();
-      words.forEach(({ pages: list }, w) => {
-        let page = 0;
-        for (const [delta, locs, metaLocs] of list) {
-          page += delta;
-          let at = byPage.get(page);
-          if (!at) byPage.set(page, (at = { page, locs: words.map(() => []), meta: words.map(() => []) }));
-          at.locs[w] = locs;
-          at.meta[w] = metaLocs;
-        }
-      });
-      perPage.push(...byPage.values());
-    }
+    const byPage = new Map<number, { page: number; locs: number[][]; meta: number[][] }>();
+    words.forEach(({ pages: list }, w) => {
+      let page = 0;
+      for (const [delta, locs, metaLocs] of list) {
+        page += delta;
+        let at = byPage.get(page);
+        if (!at) byPage.set(page, (at = { page, locs: words.map(() => []), meta: words.map(() => []) }));
+        at.locs[w] = locs;
+        at.meta[w] = metaLocs;
+      }
+    });
+    const perPage = [...byPage.values()];
     const n = perPage.length;
-    const idf = f(Math.log(f(f(f(pages.length - n + 0.5) / f(n + 0.5)) + 1)));
+    const idf = idfOf(n);
     const hits: { page: number; hit: DirectoryHit }[] = [];
     for (const { page, locs, meta } of perPage) {
       const { found, shared } = uniquePositions(locs);
