@@ -1,5 +1,5 @@
 // The site's side of citations: the element ids a citation links between, and what the prose
-// plugin (src/lib/prose/citations.ts) records of which places cite which source. What a citation
+// transform (src/lib/prose/citations.ts) records of which places cite which source. What a citation
 // looks like is defined once, in src/core/citations.ts.
 
 export const sourceId = (n: number) => `kb-source-${n}`;
@@ -11,5 +11,5 @@ export interface CitePlace {
   part: 'answer' | 'summary' | 'analysis';
 }
 
-/** What the render-time plugin records per briefing: for each cited n, the places citing it. */
+/** What the render-time transform records per briefing: for each cited n, the places citing it. */
 export type CitationMap = Map<number, CitePlace[]>;
