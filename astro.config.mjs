@@ -5,6 +5,7 @@ import { defineConfig } from 'astro/config';
 import sitemap from '@astrojs/sitemap';
 import pagefind from './src/integrations/pagefind.ts';
 import grounding from './src/integrations/grounding.ts';
+import keptPages from './src/integrations/kept-pages.ts';
 
 // `repo`, `/repo` and `/repo/` all mean the project path `/repo/`.
 const base = `/${(process.env.KB_BASE ?? '').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
@@ -16,13 +17,14 @@ export default defineConfig({
   trailingSlash: 'always',
   build: { format: 'directory' },
   // Pages whose getStaticPaths gives a cacheKey (briefings, comparisons, question timelines) are
-  // copied from the last build while their sessions are unchanged: docs/performance.md.
+  // kept from the last build while their sessions are unchanged (src/integrations/kept-pages.ts
+  // keeps them in the output folder, where Astro would delete them and copy them back).
   experimental: { incrementalBuild: true },
   // The sitemap needs absolute URLs, so it is only written when KB_SITE gives the origin
   // (<base>sitemap-index.xml and sitemap-0.xml); the 404 page is left out.
   // Sessions are read from the content folder by the pages (src/lib/sessions.ts), not compiled
   // as MDX modules, and their prose is rendered by src/lib/prose/render.ts: see docs/performance.md.
-  integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), pagefind(), grounding()],
+  integrations: [...(site ? [sitemap({ filter: (page) => !/\/404\/?$/.test(new URL(page).pathname) })] : []), keptPages(), pagefind(), grounding()],
   vite: {
     build: {
       rolldownOptions: {
