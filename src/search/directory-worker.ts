@@ -1,23 +1,24 @@
 // The word directory (./directory.ts), worked out on a thread of its own from the merged index's
-// chunks as the merge writes them: the merge (./merge-worker.ts) and the directory's scores then
+// chunks as the merge encodes them (their CBOR handed over, not read back from the written files): the merge (./merge-worker.ts) and the directory's scores then
 // run side by side, on two cores, instead of one after the other within each word (at 10,000
 // briefings the directory was a quarter of the merge's 40 s, which an incremental build waits for).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { directoryWriter } from './directory.ts';
 import type { DirectoryIndex } from './layout.ts';
-import { readPagefindFileSync, type Word } from './merge.ts';
+import { decodeCbor } from './cbor.ts';
+import type { Word } from './merge.ts';
 
 interface Setup {
   pages: [string, number, ...unknown[]][];
   metaFields: string[];
   out: string;
 }
-type Message = { chunk: number; file: string } | { end: number };
+type Message = { chunk: number; body: Uint8Array } | { end: number };
 type Reply = { ok: DirectoryIndex } | { error: string };
 
 export interface DirectoryJob {
-  /** Chunk `n` of the merged index is written to `file` (in any order; read in order). */
-  chunk(n: number, file: string): void;
+  /** Chunk `n` of the merged index, its CBOR (in any order; read in order). Handed over: `body` is unusable after. */
+  chunk(n: number, body: Uint8Array): void;
   /** All `count` chunks are written: the directory's index once it is written too. */
   finish(count: number): Promise<DirectoryIndex>;
   /** Stops the thread (the merge failed). */
@@ -40,7 +41,7 @@ export function directoryOnWorker(pages: Setup['pages'], metaFields: string[], o
   });
   done.catch(() => undefined); // awaited by finish(); a failure must not be unhandled before then
   return {
-    chunk: (n, file) => worker.postMessage({ chunk: n, file } satisfies Message),
+    chunk: (n, body) => worker.postMessage({ chunk: n, body } satisfies Message, [body.buffer as ArrayBuffer]),
     finish: (count) => {
       worker.postMessage({ end: count } satisfies Message);
       return done.finally(() => void worker.terminate());
@@ -52,7 +53,7 @@ export function directoryOnWorker(pages: Setup['pages'], metaFields: string[], o
 if (!isMainThread && parentPort && (workerData as Setup | undefined)?.metaFields) {
   const { pages, metaFields, out } = workerData as Setup;
   const writer = directoryWriter(pages, metaFields, out);
-  const files = new Map<number, string>();
+  const bodies = new Map<number, Uint8Array>();
   let next = 0;
   let end: number | undefined;
   let busy = false;
@@ -61,10 +62,10 @@ if (!isMainThread && parentPort && (workerData as Setup | undefined)?.metaFields
     if (busy) return;
     busy = true;
     try {
-      while (files.has(next)) {
-        const file = files.get(next)!;
-        files.delete(next);
-        for (const [word, postings, variants] of readPagefindFileSync<[Word[]]>(file)[0]) {
+      while (bodies.has(next)) {
+        const body = bodies.get(next)!;
+        bodies.delete(next);
+        for (const [word, postings, variants] of (decodeCbor(body) as [Word[]])[0]) {
           const full = writer.add(word, postings, variants.length, next);
           if (full) await full;
         }
@@ -76,11 +77,11 @@ if (!isMainThread && parentPort && (workerData as Setup | undefined)?.metaFields
     } finally {
       busy = false;
     }
-    if (files.has(next)) void run();
+    if (bodies.has(next)) void run();
   };
   parentPort.on('message', (message: Message) => {
     if ('end' in message) end = message.end;
-    else files.set(message.chunk, message.file);
+    else bodies.set(message.chunk, message.body);
     void run();
   });
 }

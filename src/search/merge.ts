@@ -26,8 +26,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gunzipSync, gzip as gzipCb } from 'node:zlib';
-import { decode, encode } from 'cborg';
 import pLimit from 'p-limit';
+import { decodeCbor, encodeCbor } from './cbor.ts';
 import { directoryOnWorker } from './directory-worker.ts';
 import { linkFile } from './link.ts';
 import { byteOrder, type DirectoryIndex } from './layout.ts';
@@ -67,7 +67,7 @@ export function readPagefindFileSync<T>(file: string): T {
 
 function unpack<T>(file: string, bytes: Buffer): T {
   if (!bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new MergeError(`${file} is not a Pagefind index file (no "pagefind_dcd" signature)`);
-  return decode(bytes.subarray(SIGNATURE.length)) as T;
+  return decodeCbor(bytes.subarray(SIGNATURE.length)) as T;
 }
 
 interface Source {
@@ -105,16 +105,18 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   const pending: Promise<unknown>[] = [];
   const names = new Set<string>();
   /** Writes a CBOR value as `<dir>/<hash>.<ext>`, named like Pagefind's: en_ and 7+ hex digits of its hash; `done` when written. */
-  const writeHashed = (dir: string, ext: string, value: unknown): { name: string; done: Promise<unknown> } => {
-    const body = encode(value);
+  const writeHashed = (dir: string, ext: string, value: unknown): { name: string; body: Uint8Array; done: Promise<unknown> } => {
+    const body = encodeCbor(value);
     const full = createHash('sha1').update(body).digest('hex');
     let n = 7;
     while (names.has(`${dir}/en_${full.slice(0, n)}`)) n++;
     const name = `en_${full.slice(0, n)}`;
     names.add(`${dir}/${name}`);
-    const done = writes(async () => writeFile(path.join(out, dir, `${name}.${ext}`), await gzip(Buffer.concat([SIGNATURE, body]))));
+    // Copied now: a chunk's `body` is handed to the directory's thread, which leaves it empty here.
+    const file = Buffer.concat([SIGNATURE, body]);
+    const done = writes(async () => writeFile(path.join(out, dir, `${name}.${ext}`), await gzip(file)));
     pending.push(done);
-    return { name, done };
+    return { name, body, done };
   };
 
   const pages = await mergeFragments(sources, out);
@@ -122,13 +124,12 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   let chunks: Meta[2];
   let words: number;
   try {
-    // The directory reads each chunk once it is written (./directory-worker.ts); chunks are
-    // closed in order, so the nth written is the nth in the chunk list.
+    // Each chunk's CBOR goes to the directory's thread as it is encoded (./directory-worker.ts;
+    // the file is written from a compressed copy); chunks are closed in order.
     let n = 0;
     const writeChunk = (chunk: Word[]) => {
       const written = writeHashed('index', 'pf_index', [chunk]);
-      const [at, file] = [n++, path.join(out, 'index', `${written.name}.pf_index`)];
-      void written.done.then(() => directory.chunk(at, file), () => undefined);
+      directory.chunk(n++, written.body);
       return written;
     };
     ({ chunks, words } = await mergeWords(sources, writeChunk));
@@ -152,7 +153,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   await Promise.all(pending);
 
   const meta: Meta = [sources[0]!.meta[0], pages, chunks, filters, [...sorts], metaFields];
-  const metaBody = encode(meta);
+  const metaBody = encodeCbor(meta);
   const metaHash = `en_${createHash('sha1').update(metaBody).digest('hex').slice(0, 10)}`;
   await writeFile(path.join(out, `pagefind.${metaHash}.pf_meta`), await gzip(Buffer.concat([SIGNATURE, metaBody])));
   const first = JSON.parse(await readFile(path.join(bundleDirs[0]!, 'pagefind-entry.json'), 'utf8')) as { version: string; languages: Record<string, unknown>; [key: string]: unknown };
