@@ -234,7 +234,13 @@ function parseCitations(text: string, count: number): { cites: number[]; unresol
 export function groundSession(session: GroundingInput): GroundingReport {
   const results = prepare(session.steps);
   const index = new Map<string, number[]>();
-  for (const r of results) for (const term of r.terms.keys()) index.set(term, [...(index.get(term) ?? []), r.n]);
+  for (const r of results) {
+    for (const term of r.terms.keys()) {
+      const holders = index.get(term);
+      if (holders) holders.push(r.n);
+      else index.set(term, [r.n]);
+    }
+  }
   // The check's work grows faster than the text; a briefing is some 10–20 KB, so anything past
   // the cap (a runaway model, a hostile import) is left unchecked and says so, rather than
   // exhausting memory. Offsets stay valid: the checked text is a prefix.
