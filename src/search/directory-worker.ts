@@ -1,7 +1,8 @@
 // The word directory (./directory.ts), worked out on a thread of its own from the merged index's
-// chunks as the merge encodes them (their CBOR handed over, not read back from the written files): the merge (./merge-worker.ts) and the directory's scores then
-// run side by side, on two cores, instead of one after the other within each word (at 10,000
-// briefings the directory was a quarter of the merge's 40 s, which an incremental build waits for).
+// chunks as the merge encodes them (their CBOR handed over, not read back from the files): the
+// merge (./merge-worker.ts) and the directory's scores then run side by side, on two cores,
+// instead of one after the other within each word (at 10,000 briefings the directory was a
+// quarter of the merge's 40 s, which an incremental build waits for).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { directoryWriter } from './directory.ts';
 import type { DirectoryIndex } from './layout.ts';

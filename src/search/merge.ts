@@ -104,7 +104,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   const writes = pLimit(8);
   const pending: Promise<unknown>[] = [];
   const names = new Set<string>();
-  /** Writes a CBOR value as `<dir>/<hash>.<ext>`, named like Pagefind's: en_ and 7+ hex digits of its hash; `done` when written. */
+  /** Writes a CBOR value as `<dir>/<hash>.<ext>`, named like Pagefind's: en_ and 7+ hex digits of its hash; `body` is the CBOR, `done` when written. */
   const writeHashed = (dir: string, ext: string, value: unknown): { name: string; body: Uint8Array; done: Promise<unknown> } => {
     const body = encodeCbor(value);
     const full = createHash('sha1').update(body).digest('hex');
@@ -125,7 +125,7 @@ export async function mergeIndexes(bundleDirs: readonly string[], out: string): 
   let words: number;
   try {
     // Each chunk's CBOR goes to the directory's thread as it is encoded (./directory-worker.ts;
-    // the file is written from a compressed copy); chunks are closed in order.
+    // the file is written from a copy); chunks are closed in order.
     let n = 0;
     const writeChunk = (chunk: Word[]) => {
       const written = writeHashed('index', 'pf_index', [chunk]);
