@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, kb, launchChromium, serve } from './harness.ts';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -38,8 +38,7 @@ describe.skipIf(!hasChromium)('a pipeline briefing in the browser', () => {
   });
 
   async function open(width = 1280, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme });
-    const page = await context.newPage();
+    const page = await newPage(browser, { viewport: { width, height: 900 }, colorScheme });
     await page.goto(pageUrl);
     return page;
   }

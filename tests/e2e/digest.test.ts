@@ -15,7 +15,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, importedSite } from './harness.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const HOSTILE = `<img src=x onerror="window.__kbDigest='img ran'"><script>window.__kbDigest='script ran'</script>`;
@@ -115,9 +115,7 @@ describe.skipIf(!hasChromium)('the digest page and its feeds, in the browser', (
   });
 
   async function open(url = digestUrl, options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', javaScriptEnabled: false, ...options });
-    const page = await context.newPage();
-    page.on('close', () => void context.close().catch(() => {}));
+    const page = await newPage(browser, { colorScheme: 'light', javaScriptEnabled: false, ...options });
     await page.goto(url);
     return page;
   }

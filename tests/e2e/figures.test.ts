@@ -13,7 +13,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import type { KeyFigure } from '#core/session.ts';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, importedSite } from './harness.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const SLUG = 'eu-gallium-figures';
@@ -94,9 +94,7 @@ describe.skipIf(!hasChromium)('figures over time on a question page, in the brow
   });
 
   async function open(url = questionUrl, options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', javaScriptEnabled: false, ...options });
-    const page = await context.newPage();
-    page.on('close', () => void context.close().catch(() => {}));
+    const page = await newPage(browser, { colorScheme: 'light', javaScriptEnabled: false, ...options });
     await page.goto(url);
     return page;
   }

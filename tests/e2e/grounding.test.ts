@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, importedSite } from './harness.ts';
 
 const REPORT = fileURLToPath(new URL('../fixtures/mica/magnets-report.txt', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -35,10 +35,7 @@ describe.skipIf(!hasChromium)('grounding on a seed-shaped briefing, in the brows
   afterAll(() => close());
 
   async function open(url = pageUrl, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
-    const page = await context.newPage();
-    // The page's context goes with it; at teardown the browser may already be gone.
-    page.on('close', () => void context.close().catch(() => {}));
+    const page = await newPage(browser, { colorScheme });
     await page.goto(url);
     return page;
   }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sirv from 'sirv';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -41,6 +41,19 @@ export async function serve(dir: string, base = '/') {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}${base}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * A page in a browser context of its own (axe, colour schemes and viewports need one), which goes
+ * when the page closes. The context's close is not awaited by anyone, so its failure is caught:
+ * at teardown the browser may already be gone (an uncaught one is an unhandled rejection that
+ * fails the whole test run).
+ */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.on('close', () => void context.close().catch(() => {}));
+  return page;
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, importedSite } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, importedSite } from './harness.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/json/${name}`, import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -46,10 +46,7 @@ describe.skipIf(!hasChromium)('a briefing from research that reads pages, in the
   afterAll(() => close());
 
   async function open(url = pageUrl, options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', ...options });
-    const page = await context.newPage();
-    // The page's context goes with it; at teardown the browser may already be gone.
-    page.on('close', () => void context.close().catch(() => {}));
+    const page = await newPage(browser, { colorScheme: 'light', ...options });
     await page.goto(url);
     return page;
   }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, kb, launchChromium, serve } from './harness.ts';
 
 const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -46,10 +46,7 @@ describe.skipIf(!hasChromium)('the published site', () => {
   });
 
   async function open(name: string, scheme: 'light' | 'dark', width = 1280): Promise<Page> {
-    // axe needs a page of its own context.
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
-    const page = await context.newPage();
-    page.on('close', () => void context.close());
+    const page = await newPage(browser, { viewport: { width, height: 900 }, colorScheme: scheme });
     await page.goto(new URL(pages[name], site.url).href);
     if (name === 'search') {
       await page.locator('.search-results a').first().waitFor({ timeout: 15_000 });

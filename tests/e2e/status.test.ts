@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { loadConfig, nextDue } from '#kb/config/queries.ts';
 import { lastSuccesses } from '#kb/commands/run.ts';
 import { appendRunLog, appendRunRecord } from '#kb/store/runlog.ts';
-import { chromiumMissing, hasChromium, kb, launchChromium, serve } from './harness.ts';
+import { chromiumMissing, hasChromium, newPage, kb, launchChromium, serve } from './harness.ts';
 import { copyExampleContent } from '#tests/support/example.ts';
 
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -65,9 +65,7 @@ describe.skipIf(!hasChromium)('the status page', () => {
   });
 
   async function open(base: string, scheme: 'light' | 'dark' = 'light', width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
-    const page = await context.newPage();
-    page.on('close', () => void context.close());
+    const page = await newPage(browser, { viewport: { width, height: 900 }, colorScheme: scheme });
     await page.goto(new URL('status/', base).href);
     return page;
   }
