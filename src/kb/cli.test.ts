@@ -127,6 +127,20 @@ describe('kb', () => {
     expect(stdout).toContain('Usage: kb <command>');
   });
 
+  it('builds from any folder: kb build in a folder outside the project, with its output under it', async () => {
+    // Astro puts the pages' server code in an output folder under the working folder; from
+    // outside the project that code could not find the project's packages (Astro's own import).
+    await mkdir(content, { recursive: true });
+    const { stdout } = await promisify(execFile)(process.execPath, [KB, 'import', fixture('mica/lithium-report.txt'), '--content', 'content'], { cwd: dir });
+    expect(stdout).toContain('imported');
+    const built = await promisify(execFile)(process.execPath, [KB, 'build', '--content', 'content', '--out', 'site'], { cwd: dir });
+    expect(built.stdout).toMatch(/^built 1 briefing\(s\) into site in /m);
+    const files = await filesUnder(path.join(dir, 'site'));
+    expect(files.filter((f) => /^q\/[^/]+\/[^/]+\/index\.html$/.test(f))).toHaveLength(1);
+    expect(files).toContain('pagefind/pagefind.js');
+    expect(files.some((f) => f.startsWith('.prerender/'))).toBe(false);
+  }, 120_000);
+
   it('a session file that fails the schema stops kb list with the file and the field named', async () => {
     await kb('import', fixture('mica/lithium-report.txt'), '--content', content);
     const [file] = await filesUnder(content);

@@ -47,7 +47,13 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     stale: 30_000, // a build killed mid-way leaves a lock that is taken over after 30 s
     retries: { forever: true, minTimeout: 250, maxTimeout: 2_000 },
   });
+  // Astro writes the pages' server code beside the output when the output folder is under the
+  // working folder (else under <cwd>/.astro/), and that code imports the project's packages: from
+  // an output folder outside the project (`cd ~/briefings && kb build --out site`) Node could not
+  // find them. Building from the project root puts that code where its imports resolve.
+  const cwd = process.cwd();
   try {
+    process.chdir(projectRoot);
     // The site's pages and the search integration read the sessions from this folder.
     setSiteContentDir(content);
     // Vite treats these as its own import.meta.env values; inherited from a parent tool (Vitest
@@ -64,6 +70,7 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
       logLevel: verbose ? 'info' : 'warn',
     });
   } finally {
+    process.chdir(cwd);
     handOff(undefined);
     await release();
   }
