@@ -52,17 +52,15 @@ function phaseLines(output: string): string[] {
 
 // --- the bare baseline -----------------------------------------------------------------------
 
-const BASELINE_FILES: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'kb-bench-baseline', private: true, type: 'module' }, null, 2),
-  'astro.config.mjs': `import { defineConfig } from 'astro/config';
-import mdx from '@astrojs/mdx';
-export default defineConfig({ integrations: [mdx()], cacheDir: './.astro-cache' });
-`,
-  'src/content.config.ts': `import { defineCollection } from 'astro:content';
-import { glob } from 'astro/loaders';
-export const collections = { briefings: defineCollection({ loader: glob({ pattern: '**/*.mdx', base: process.env.KB_BENCH_BRIEFINGS }) }) };
-`,
-  'src/pages/[...slug].astro': `---
+/**
+ * The baseline's page: the session's MDX body (its answer, summary and analysis) under its title.
+ * With `everyWord`, also what a bare site would write to show the rest of what the project's
+ * briefing page shows and indexes (issue 19, item 1): each step's sub-query, and each result's
+ * title, outlet, snippet and passages read, from the frontmatter, as plain escaped text. That is
+ * the like-for-like comparison: the body alone is about 15 KB of words a page, the project indexes
+ * about 33 KB.
+ */
+const baselinePage = (everyWord: boolean) => `---
 import { getCollection, render } from 'astro:content';
 export async function getStaticPaths() {
   return (await getCollection('briefings')).map((entry) => ({ params: { slug: entry.id }, props: { entry } }));
@@ -72,7 +70,27 @@ const { Content } = await render(entry);
 const title = entry.data.title ?? entry.data.query;
 ---
 <html lang="en"><head><meta charset="utf-8" /><title>{title}</title></head>
-<body><main data-pagefind-body><h1>{title}</h1><Content /></main></body></html>
+<body><main data-pagefind-body><h1>{title}</h1><Content />${
+  everyWord
+    ? `
+{(entry.data.steps ?? []).map((step) => (
+  <section><h2>{step.query}</h2><ol>{(step.results ?? []).map((r) => (
+    <li><a href={r.url}>{r.title}</a> <span>{r.source}</span><p>{r.snippet}</p>{(r.passages ?? []).map((p) => <blockquote>{p.text}</blockquote>)}</li>
+  ))}</ol></section>
+))}`
+    : ''
+}</main></body></html>
+`;
+
+const BASELINE_FILES: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'kb-bench-baseline', private: true, type: 'module' }, null, 2),
+  'astro.config.mjs': `import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+export default defineConfig({ integrations: [mdx()], cacheDir: './.astro-cache' });
+`,
+  'src/content.config.ts': `import { defineCollection } from 'astro:content';
+import { glob } from 'astro/loaders';
+export const collections = { briefings: defineCollection({ loader: glob({ pattern: '**/*.mdx', base: process.env.KB_BENCH_BRIEFINGS }) }) };
 `,
 };
 
@@ -95,9 +113,9 @@ async function linkNodeModules(dir: string) {
   }
 }
 
-export async function buildBaseline(contentDir: string, workDir: string): Promise<BuildFigures> {
-  const dir = path.join(workDir, 'baseline');
-  for (const [file, text] of Object.entries(BASELINE_FILES)) {
+export async function buildBaseline(contentDir: string, workDir: string, { everyWord = false } = {}): Promise<BuildFigures> {
+  const dir = path.join(workDir, everyWord ? 'baseline-every-word' : 'baseline');
+  for (const [file, text] of Object.entries({ ...BASELINE_FILES, 'src/pages/[...slug].astro': baselinePage(everyWord) })) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), text);
   }
