@@ -9,10 +9,11 @@
 // are removed too, so the folder holds this build's output and nothing else, as before.
 import type { AstroIntegration } from 'astro';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { writeAtomic } from '#kb/store/catalog.ts';
 
 const RECORD = 'kb-kept-pages.json';
 const TRASH = '.kb-trash-';
@@ -132,8 +133,5 @@ async function writeRecord(recordFile: string, outDir: string, made: ReadonlySet
       }),
     ),
   );
-  await mkdir(path.dirname(recordFile), { recursive: true });
-  const tmp = `${recordFile}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(record));
-  await rename(tmp, recordFile);
+  await writeAtomic(recordFile, Buffer.from(JSON.stringify(record)));
 }

@@ -213,7 +213,7 @@ async function readIndex(contentDir: string): Promise<Map<string, SessionMeta>> 
 }
 
 /** Readers never see half a file: write beside it, then rename into place. */
-async function writeAtomic(target: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomic(target: string, bytes: Uint8Array): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
