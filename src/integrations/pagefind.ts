@@ -4,10 +4,11 @@
 // process, on the other cores) and is moved into the site when Astro is done: at 1,000 briefings
 // that hides most of its 20 s behind the pages' 40 s (docs/performance.md).
 import type { AstroIntegration } from 'astro';
-import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, takeHandOff } from '#kb/store/catalog.ts';
+import { move } from '#kb/store/move.ts';
 import type { SearchBuildResult } from '#search/index-build.ts';
 import { buildSearchOnWorker } from '#search/index-worker.ts';
 import { ONE_INDEX_KEY, ONE_INDEX_MAX } from '#search/layout.ts';
@@ -60,14 +61,4 @@ export default function pagefindIntegration(): AstroIntegration {
       },
     },
   };
-}
-
-/** Renames, or copies where the site is on another file system than the content folder. */
-async function move(from: string, to: string) {
-  try {
-    await rename(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await cp(from, to, { recursive: true });
-  }
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,18 @@ import { main } from './cli.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../tests/fixtures/${name}`, import.meta.url));
 const KB = fileURLToPath(new URL('../../bin/kb.ts', import.meta.url));
+
+// A folder on another file system than the project, as a mounted volume would be: Linux's
+// shared-memory tmpfs, where there is one.
+const device = (dir: string) => {
+  try {
+    return statSync(dir).dev;
+  } catch {
+    return undefined;
+  }
+};
+const otherDisk = ['/dev/shm'].find((dir) => device(dir) !== undefined && device(dir) !== device(fileURLToPath(new URL('../..', import.meta.url))));
+if (!otherDisk) console.warn('no folder on another file system than the project (/dev/shm): the test of building onto another disk is skipped');
 
 /** Runs the CLI in-process and captures what it prints. */
 async function kb(...argv: string[]) {
@@ -139,6 +152,24 @@ describe('kb', () => {
     expect(files.filter((f) => /^q\/[^/]+\/[^/]+\/index\.html$/.test(f))).toHaveLength(1);
     expect(files).toContain('pagefind/pagefind.js');
     expect(files.some((f) => f.startsWith('.prerender/'))).toBe(false);
+  }, 120_000);
+
+  it.skipIf(!otherDisk)('builds into a folder on another file system than the project (a mounted volume)', async () => {
+    // Astro moves the site's stylesheet from <project>/.astro/ into the output folder with a
+    // rename, which one file system cannot do onto another.
+    const out = await mkdtemp(path.join(otherDisk!, 'kb-cli-site-'));
+    try {
+      await kb('import', fixture('mica/lithium-report.txt'), '--content', content);
+      const built = await kb('build', '--content', content, '--out', out);
+      expect(built.err).toBe('');
+      expect(built.code).toBe(0);
+      const files = await filesUnder(out);
+      expect(files.filter((f) => /^q\/[^/]+\/[^/]+\/index\.html$/.test(f))).toHaveLength(1);
+      expect(files.some((f) => /^_astro\/.+\.css$/.test(f))).toBe(true);
+      expect(files).toContain('pagefind/pagefind.js');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('a session file that fails the schema stops kb list with the file and the field named', async () => {

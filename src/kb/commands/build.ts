@@ -1,10 +1,12 @@
 // `kb build`: the Astro site and its Pagefind index, built from whatever sessions exist.
+import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { setSiteContentDir } from '#kb/config/env.ts';
 import { handOff, loadCatalog } from '#kb/store/catalog.ts';
+import { move } from '#kb/store/move.ts';
 import { noExtraArgs, requireContentDir, type Options, type Print } from './cli-kit.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */
@@ -61,20 +63,38 @@ export async function buildSite({ contentDir, outDir, verbose = false }: BuildOp
     for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];
     const { build } = await import('astro');
     handOff(catalog);
-    await build({
-      root: projectRoot,
-      outDir: out,
-      // One data-store cache per knowledge base, kept beside its content (git-ignored), so
-      // building several knowledge bases from one installation never mixes their entries.
-      cacheDir: path.join(content, '.cache', 'astro'),
-      logLevel: verbose ? 'info' : 'warn',
-    });
+    await renamingAcrossDisks(() =>
+      build({
+        root: projectRoot,
+        outDir: out,
+        // One data-store cache per knowledge base, kept beside its content (git-ignored), so
+        // building several knowledge bases from one installation never mixes their entries.
+        cacheDir: path.join(content, '.cache', 'astro'),
+        logLevel: verbose ? 'info' : 'warn',
+      }),
+    );
   } finally {
     process.chdir(cwd);
     handOff(undefined);
     await release();
   }
   return { sessions: catalog.entries.length, outDir: out };
+}
+
+/**
+ * Astro moves the site's stylesheets from <project>/.astro/ into an output folder outside the
+ * project with fs.promises.rename, which fails (EXDEV) when that folder is on another file system
+ * (a mounted volume, a tmpfs). During the build, such a rename copies and deletes instead. Our own
+ * code imports `rename` by name and is not affected; it uses `move` where it needs this.
+ */
+async function renamingAcrossDisks<T>(run: () => Promise<T>): Promise<T> {
+  const rename = fs.promises.rename;
+  fs.promises.rename = (from, to) => move(from as string | URL, to as string | URL, rename);
+  try {
+    return await run();
+  } finally {
+    fs.promises.rename = rename;
+  }
 }
 
 /** `kb build`: the site and its search index from the sessions that exist, and how long it took. */
