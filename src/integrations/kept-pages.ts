@@ -13,7 +13,7 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink } from 'node:
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { writeAtomic } from '#kb/store/catalog.ts';
+import { writeAtomic } from '#kb/store/files.ts';
 
 const RECORD = 'kb-kept-pages.json';
 const TRASH = '.kb-trash-';

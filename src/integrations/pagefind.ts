@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, takeHandOff } from '#kb/store/catalog.ts';
-import { move } from '#kb/store/move.ts';
+import { move } from '#kb/store/files.ts';
 import type { SearchBuildResult } from '#search/index-build.ts';
 import { buildSearchOnWorker } from '#search/index-worker.ts';
 import { ONE_INDEX_KEY, ONE_INDEX_MAX } from '#search/layout.ts';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { setSiteContentDir } from '#kb/config/env.ts';
 import { handOff, loadCatalog } from '#kb/store/catalog.ts';
-import { move } from '#kb/store/move.ts';
+import { move } from '#kb/store/files.ts';
 import { noExtraArgs, requireContentDir, type Options, type Print } from './cli-kit.ts';
 
 /** The project root: where astro.config.mjs and src/ live, wherever the CLI is called from. */

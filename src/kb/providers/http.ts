@@ -1,9 +1,10 @@
 // Every provider request goes through `fetchJson`: a timeout on each attempt, retries with
 // exponential backoff and jitter (honouring Retry-After on 429 and 503), a cap on the response
 // size, an on-disk response cache, and error messages that never contain a secret.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeAtomic } from '#kb/store/files.ts';
 import { ProviderError } from './types.ts';
 
 export interface HttpRequest {
@@ -320,17 +321,8 @@ export function createResponseCache(dir: string, { ttlMs = 24 * 3600_000, now = 
       return undefined;
     },
     async set(key, value) {
-      const target = file(key);
-      await mkdir(path.dirname(target), { recursive: true });
-      const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        const savedAt = now();
-        await writeFile(temp, JSON.stringify({ savedAt, data: value }));
-        await utimes(temp, savedAt / 1000, savedAt / 1000);
-        await rename(temp, target);
-      } finally {
-        await rm(temp, { force: true });
-      }
+      const savedAt = now();
+      await writeAtomic(file(key), JSON.stringify({ savedAt, data: value }), { mtimeMs: savedAt });
     },
     prune,
   };

@@ -10,9 +10,9 @@
 // whole session reads it with `readSession`, from a per-session cache file written when the
 // session was validated. Under `<content>/.cache/site/` the summaries and sessions are kept by
 // the SHA-1 of each file's bytes, so a build after one new session parses one file.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { LRUCache } from 'lru-cache';
@@ -20,6 +20,7 @@ import pLimit from 'p-limit';
 import { countResults, teaser } from '#core/teaser.ts';
 import type { KeyFigure, Session } from '#core/session.ts';
 import type { Ledger, LedgerFigure } from '#core/ledger/index.ts';
+import { writeAtomic } from './files.ts';
 import { sessionFiles } from './store.ts';
 import { checkSessionFile } from '#kb/commands/verify.ts';
 
@@ -209,18 +210,6 @@ async function readIndex(contentDir: string): Promise<Map<string, SessionMeta>> 
     return value instanceof Map ? (value as Map<string, SessionMeta>) : new Map();
   } catch {
     return new Map(); // none yet, or unreadable: parse the files
-  }
-}
-
-/** Readers never see half a file: write beside it, then rename into place. */
-export async function writeAtomic(target: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, target);
-  } finally {
-    await rm(temp, { force: true });
   }
 }
 

@@ -12,10 +12,10 @@
 // validates the text). What worked is remembered per base URL and model (`ModeStore`, kept in
 // `<content>/.cache/llm-modes.json` when the provider is given one), so later requests start there
 // and pay for the negotiation once.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChatMessage } from '#kb/providers/types.ts';
+import { writeAtomic } from '#kb/store/files.ts';
 
 /** How JSON is asked for, strongest guarantee first. */
 export const JSON_MODES = ['json_schema', 'json_object', 'text'] as const;
@@ -122,15 +122,7 @@ function validTraits(value: unknown): ServerTraits | undefined {
 async function writeMode(file: string, key: string, traits: ServerTraits): Promise<void> {
   const current = await readModes(file);
   current[key] = traits;
-  await mkdir(path.dirname(file), { recursive: true });
-  // The pid in the name lets `sweepTempFiles` remove it if this process dies before the rename.
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(current, null, 2)}\n`);
-    await rename(temp, file);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await writeAtomic(file, `${JSON.stringify(current, null, 2)}\n`);
 }
 
 /** The settings to start a request with. */
