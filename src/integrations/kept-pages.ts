@@ -133,5 +133,5 @@ async function writeRecord(recordFile: string, outDir: string, made: ReadonlySet
       }),
     ),
   );
-  await writeAtomic(recordFile, Buffer.from(JSON.stringify(record)));
+  await writeAtomic(recordFile, JSON.stringify(record));
 }

@@ -20,7 +20,8 @@ const device = (dir: string) => {
     return undefined;
   }
 };
-const otherDisk = ['/dev/shm'].find((dir) => device(dir) !== undefined && device(dir) !== device(fileURLToPath(new URL('../..', import.meta.url))));
+const shm = device('/dev/shm');
+const otherDisk = shm !== undefined && shm !== device(fileURLToPath(new URL('../..', import.meta.url))) ? '/dev/shm' : undefined;
 if (!otherDisk) console.warn('no folder on another file system than the project (/dev/shm): the test of building onto another disk is skipped');
 
 /** Runs the CLI in-process and captures what it prints. */

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { move, writeAtomic } from './files.ts';
 
@@ -50,7 +51,7 @@ describe('move', () => {
     await move(path.join(dir, 'from'), path.join(dir, 'to'), crossDevice);
     expect(await readFile(path.join(dir, 'to', 'sub', 'f.txt'), 'utf8')).toBe('words');
     await writeFile(path.join(dir, 'site.css'), 'body{}');
-    await move(new URL(`file://${path.join(dir, 'site.css')}`), new URL(`file://${path.join(dir, 'to', 'site.css')}`), crossDevice);
+    await move(pathToFileURL(path.join(dir, 'site.css')), pathToFileURL(path.join(dir, 'to', 'site.css')), crossDevice);
     expect(await readFile(path.join(dir, 'to', 'site.css'), 'utf8')).toBe('body{}');
     expect(await readdir(dir)).toEqual(['to']);
   });
