@@ -2,10 +2,11 @@
 // toggle cycles and persists, `/` and Ctrl-K focus the header search, and the page prints as a
 // handout. Builds a temporary site from a copy of the project's content/. Screenshots (1280 and
 // 375 px, light and dark, and print) go to test-results/ for a person to look at.
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import matter from 'gray-matter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, hasChromium, newPage, kb, launchChromium, serve } from './harness.ts';
@@ -66,6 +67,17 @@ describe.skipIf(!hasChromium)('a pipeline briefing in the browser', () => {
     const stray = await page.locator('.prose a[id^="kb-cite-"]').evaluateAll((as) => as.filter((a) => Number(a.textContent) > 8 || Number(a.textContent) < 1).length);
     expect(stray).toBe(0);
     await page.context().close();
+  });
+
+  it('is announced by its answer: the page description opens with the answer, not the summary', async () => {
+    const [file] = (await readdir(path.join(CONTENT, 'briefings', SLUG))).filter((f) => f.endsWith('.mdx')).sort().reverse();
+    const { data } = matter(await readFile(path.join(CONTENT, 'briefings', SLUG, file!), 'utf8'));
+    const opening = (data.answer.text as string).split(/\s+/).slice(0, 8).join(' ');
+    const page = await open();
+    const description = await page.locator('meta[name="description"]').getAttribute('content');
+    expect(description!.startsWith(opening), `${description} should open with: ${opening}`).toBe(true);
+    expect(description!.length).toBeLessThanOrEqual(201);
+    expect(await page.locator('meta[property="og:description"]').getAttribute('content')).toBe(description);
   });
 
   it('goes from a citation to its source card and back', async () => {
