@@ -118,10 +118,13 @@ interface PreparedResult {
   passages: string;
   /** Worked out when a claim first needs them: most claims cite one or two of thirty results. */
   readonly figures: Array<Figure & { field: Field }>;
-  terms: Map<string, Token[]>;
+  /** Its key terms in reading order (title, snippet, passages), for evidence: see `places`. */
+  words: Words;
   /** Years the result mentions (text or publication date). */
   readonly years: Set<number>;
   publishedYear?: number;
+  /** Its figures that a claim's figure could match, by the claim figure's unit: see `comparable`. */
+  pools: Map<string, Array<Figure & { field: Field }>>;
 }
 
 const TOKEN = /[\p{L}\p{N}]+(?:['.][\p{L}\p{N}]+)*/gu;
@@ -153,6 +156,50 @@ function keyTerm(word: string): string {
   return term;
 }
 
+/**
+ * A result's key terms and their places, in flat arrays: a build reads some three thousand words
+ * per briefing and keeps them only while it is checked, so no object per word.
+ */
+interface Words {
+  terms: string[];
+  /** Start and end of term i at 2i and 2i + 1. */
+  spans: number[];
+  /** Where the snippet's terms and the passages' begin in `terms`. */
+  snippetFrom: number;
+  passagesFrom: number;
+}
+
+function readWords(title: string, snippet: string, passages: string): Words {
+  const words: Words = { terms: [], spans: [], snippetFrom: 0, passagesFrom: 0 };
+  const read = (text: string) => {
+    for (const m of text.matchAll(TOKEN)) {
+      const term = keyTerm(m[0]);
+      if (!term) continue;
+      words.terms.push(term);
+      words.spans.push(m.index, m.index + m[0].length);
+    }
+  };
+  read(title);
+  words.snippetFrom = words.terms.length;
+  read(snippet);
+  words.passagesFrom = words.terms.length;
+  read(passages);
+  return words;
+}
+
+/** The places of the given terms in a result, term by term in their order, each term's in reading order. */
+function places(r: PreparedResult, terms: string[]): Array<Token> {
+  const { words } = r;
+  const wanted = new Map<string, Token[]>(terms.map((t) => [t, []]));
+  for (let i = 0; i < words.terms.length; i++) {
+    const list = wanted.get(words.terms[i]!);
+    if (!list) continue;
+    const field: Field = i < words.snippetFrom ? 'title' : i < words.passagesFrom ? 'snippet' : 'passages';
+    list.push({ term: words.terms[i]!, field, start: words.spans[2 * i]!, end: words.spans[2 * i + 1]! });
+  }
+  return [...wanted.values()].flat();
+}
+
 /** Key terms with their places: stop words and numbers left out, stems as text-analysis makes them. */
 function tokens(text: string, field: Field, skip: Array<[number, number]> = []): Token[] {
   const out: Token[] = [];
@@ -166,8 +213,13 @@ function tokens(text: string, field: Field, skip: Array<[number, number]> = []):
   return out;
 }
 
-function prepare(steps: GroundingInput['steps']): PreparedResult[] {
+/**
+ * The session's results, numbered, and the index of which results hold each key term. A result's
+ * figures are worked out on first use: many claims cite one or two of thirty results.
+ */
+function prepare(steps: GroundingInput['steps']): { results: PreparedResult[]; index: Map<string, number[]> } {
   const out: PreparedResult[] = [];
+  const index = new Map<string, number[]>();
   for (const step of steps) {
     for (const result of step.results) {
       const n = out.length + 1;
@@ -175,11 +227,11 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
       const snippet = (result.snippet ?? '').slice(0, MAX_RESULT_TEXT);
       // What was read of the page bears out claims as the snippet does (issue "research that reads").
       const passages = passagesText(result).slice(0, MAX_RESULT_TEXT);
-      const terms = new Map<string, Token[]>();
-      for (const t of [...tokens(title, 'title'), ...tokens(snippet, 'snippet'), ...tokens(passages, 'passages')]) {
-        const list = terms.get(t.term);
-        if (list) list.push(t);
-        else terms.set(t.term, [t]);
+      const words = readWords(title, snippet, passages);
+      for (const term of words.terms) {
+        const holders = index.get(term);
+        if (!holders) index.set(term, [n]);
+        else if (holders[holders.length - 1] !== n) holders.push(n);
       }
       const published = /^(\d{4})/.exec(result.publishedAt?.trim() ?? '');
       const publishedYear = published ? Number(published[1]) : undefined;
@@ -190,8 +242,9 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
         title,
         snippet,
         passages,
-        terms,
         publishedYear,
+        words,
+        pools: new Map(),
         get figures() {
           return (figures ??= [
             ...extractFigures(title).map((f) => ({ ...f, field: 'title' as const })),
@@ -209,7 +262,7 @@ function prepare(steps: GroundingInput['steps']): PreparedResult[] {
       });
     }
   }
-  return out;
+  return { results: out, index };
 }
 
 function parseCitations(text: string, count: number): { cites: number[]; unresolved: number[]; spans: Array<[number, number]> } {
@@ -232,15 +285,7 @@ function parseCitations(text: string, count: number): { cites: number[]; unresol
 
 /** The grounding of one session: its claims, each checked against the results, and the counts. */
 export function groundSession(session: GroundingInput): GroundingReport {
-  const results = prepare(session.steps);
-  const index = new Map<string, number[]>();
-  for (const r of results) {
-    for (const term of r.terms.keys()) {
-      const holders = index.get(term);
-      if (holders) holders.push(r.n);
-      else index.set(term, [r.n]);
-    }
-  }
+  const { results, index } = prepare(session.steps);
   // The check's work grows faster than the text; a briefing is some 10–20 KB, so anything past
   // the cap (a runaway model, a hostile import) is left unchecked and says so, rather than
   // exhausting memory. Offsets stay valid: the checked text is a prefix.
@@ -367,9 +412,26 @@ function holds(r: PreparedResult, figure: Figure, claimDirection: 'up' | 'down' 
     const seen = direction(text.slice(Math.max(0, f.start - 60), f.end + 25));
     return !seen || seen === claimDirection;
   };
-  if (r.figures.some((f) => sameFigure(figure, f) && agrees(f))) return true;
+  const pool = comparable(r, figure);
+  if (pool.some((f) => sameFigure(figure, f) && agrees(f))) return true;
   if (figure.high === undefined) return false;
-  return r.figures.some((f) => sameFigure(low(figure), f)) && r.figures.some((f) => sameFigure(high(figure), f));
+  return pool.some((f) => sameFigure(low(figure), f)) && pool.some((f) => sameFigure(high(figure), f));
+}
+
+/**
+ * The figures of a result that `sameFigure` could find the same as `figure`, in reading order:
+ * years with years; otherwise the same unit or a bare count, or every unit for a bare count. A
+ * claim's figure is looked for in all thirty results, each holding dozens of figures.
+ */
+function comparable(r: PreparedResult, figure: Figure): Array<Figure & { field: Field }> {
+  const year = figure.kind === 'year';
+  const key = year ? '\0year' : figure.unit;
+  let pool = r.pools.get(key);
+  if (!pool) {
+    pool = r.figures.filter((f) => (f.kind === 'year') === year && (year || figure.unit === '' || f.unit === '' || f.unit === figure.unit));
+    r.pools.set(key, pool);
+  }
+  return pool;
 }
 
 /** Evidence ranges kept per claim. */
@@ -466,7 +528,7 @@ function check({ text, figures, claimTerms, candidates, results, index, cited }:
     const named = hasFigures ? `its figure${figureOut.length === 1 ? '' : 's'} and ${termWords}` : termWords;
     why = `${named} ${matched === 1 && !hasFigures ? 'is' : 'are'} in result${sources.length === 1 ? '' : 's'} ${list(sources)}`;
     for (const r of candidates.filter((c) => sources.includes(c.n))) {
-      for (const term of claimTerms) for (const t of r.terms.get(term) ?? []) evidence.push({ n: r.n, field: t.field, start: t.start, end: t.end, kind: 'term' });
+      for (const t of places(r, claimTerms)) evidence.push({ n: r.n, field: t.field, start: t.start, end: t.end, kind: 'term' });
     }
   } else if (!figuresOk) {
     status = 'unsupported';
