@@ -240,8 +240,10 @@ function printTable(rows: Row[], options: SyntheticOptions, note?: string) {
     let ratio = '–';
     let target = '';
     if (r.name === 'project cold') {
-      target = '≤ 0.75× baseline, ≤ 3 GB';
-      const against = b ? [baseline && `${(b.ms / baseline.ms).toFixed(2)}× baseline`, everyWord && `${(b.ms / everyWord.ms).toFixed(2)}× every word`].filter(Boolean) : [];
+      // Issue 19's "bare build of the same pages" is the baseline whose pages carry the same
+      // words (docs/performance.md, "Which baseline"); the first baseline's ratio is kept beside it.
+      target = '≤ 0.75× every word, ≤ 3 GB';
+      const against = b ? [everyWord && `${(b.ms / everyWord.ms).toFixed(2)}× every word`, baseline && `${(b.ms / baseline.ms).toFixed(2)}× baseline`].filter(Boolean) : [];
       if (against.length) ratio = against.join(', ');
     } else if (r.name === 'project incremental') {
       target = '≤ 0.15× cold';
@@ -260,7 +262,7 @@ function printTable(rows: Row[], options: SyntheticOptions, note?: string) {
   for (const row of table) console.log(line(row));
   console.log(`  1st search = every file the search needs (under /pagefind/, and the search page's own script) from opening /search/ to the first results (text gzipped as a static host serves it)`);
   if (everyWord) console.log(`  ${EVERY_WORD}: the baseline's pages also show each step's sub-query and each result's title, outlet, snippet and passages, as the project's pages do and index`);
-  console.log(`  targets: cold ≤ 0.75× baseline and ≤ 3 GB peak; incremental ≤ 0.15× cold; first search ≤ 150 KB and ≤ 300 ms (at 10,000 sessions)`);
+  console.log(`  targets: cold ≤ 0.75× "${EVERY_WORD}" (the bare site with the same words) and ≤ 3 GB peak; incremental ≤ 0.15× cold; first search ≤ 150 KB and ≤ 300 ms (at 10,000 sessions)`);
   for (const r of rows) if (r.search) console.log(`  ${r.name} search: "${values.word}" → ${r.search.results} result links; ${kib(r.search.bytesAfterTyping)} after typing; input debounce ${r.search.debounce ?? 'default'} (included in latency); largest: ${r.search.largest.join(', ')}`);
   for (const r of rows) {
     for (const [word, f] of r.also ?? []) {
