@@ -20,6 +20,8 @@ const QUERY_LINK = `a[href$="/q/${SLUG}/"]`;
 
 if (!hasChromium) console.warn(chromiumMissing);
 
+const squash = (t: string | null) => (t ?? '').replace(/\s+/g, ' ').trim();
+
 async function openDiff(page: Page, root: string) {
   page.setDefaultTimeout(10_000);
   await page.goto(root);
@@ -95,6 +97,24 @@ describe.skipIf(!hasChromium)('what changed between two briefings of one questio
       await page.locator('[data-session-id="e5797f92-fb73-475e-bc12-728156707e94"]').waitFor();
       await page.close();
     }
+  });
+
+  it('opens the question page with the latest briefing’s answer, dated and linked, and says it in the page description', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(new URL(`q/${SLUG}/`, sites[0].url).href);
+    const block = page.locator('.latest-answer');
+    expect(squash(await block.locator('h2').innerText())).toBe('The latest answer (2026-10-12)');
+    // The newer example has no answer field: its teaser is its summary's opening.
+    const text = squash(await block.locator('p').innerText());
+    expect(text.startsWith('Grid-scale battery storage in Europe is growing faster than the data available a month ago suggested.'), text).toBe(true);
+    expect(await block.locator('a').getAttribute('href')).toBe('/q/how-fast-is-grid-scale-battery-storage-growing-in-europe/2026-10-12-e5797f92/');
+    // It comes before the charts and the timeline.
+    const order = await page.evaluate(() => ['.latest-answer', '.ch-timeline'].map((s) => document.querySelector(s)!.getBoundingClientRect().top));
+    expect(order[0]).toBeLessThan(order[1]!);
+    const description = await page.locator('meta[name="description"]').getAttribute('content');
+    expect(description!.startsWith('Grid-scale battery storage in Europe is growing faster'), description!).toBe(true);
+    await page.close();
   });
 
   it('works under a base path: the same diff, every internal link under /kb/', async () => {
