@@ -32,6 +32,12 @@ describe('teasers for list pages', () => {
     expect(teaser(md)).toBe('Intro line one line two line three. First item Second Quoted. End chart.');
   });
 
+  it('leaves out citation markers, which point at source cards only the briefing page has', () => {
+    expect(teaser('Dependence was above 85% in 2024 [1]. China supplied about 70% [1, 3] of imports [2–4].')).toBe('Dependence was above 85% in 2024. China supplied about 70% of imports.');
+    // A bracketed year, a link and a footnote-style label are not citations.
+    expect(teaser('Output rose [2024 figures] and in [2025]. See [the list](https://example.org/[1]).')).toBe('Output rose [2024 figures] and in [2025]. See the list.');
+  });
+
   it('resolves a reference link defined far below the teaser, whatever the length asked for', () => {
     const md = `See [the report][r] on ${'grid batteries and '.repeat(40)}more.\n\n${'Filler text. '.repeat(400)}\n\n[r]: https://example.org/r`;
     expect(teaser(md, 400)).toMatch(/^See the report on grid/);

@@ -30,8 +30,14 @@ export function teaser(markdown: string | undefined, max = 260): string {
   const bound = Math.max(PARSED, max * 16);
   const end = markdown.length > bound ? markdown.lastIndexOf('\n', bound) : -1;
   const blocks = textBlocks(end > 0 ? markdown.slice(0, end) : markdown.slice(0, bound));
-  return shorten(blocks.filter((b) => b.type === 'paragraph').map((b) => b.text).join(' '), max);
+  const text = blocks.filter((b) => b.type === 'paragraph').map((b) => b.text.replace(CITATION_MARKER, '')).join(' ');
+  return shorten(text, max);
 }
+
+// "[3]", "[1, 4]", "[2–5]": on the briefing page they link to its source cards; in a teaser (a
+// list, a feed, a page description) there are no cards, so they are left out with the space
+// before them. Up to three digits, so a bracketed year stays.
+const CITATION_MARKER = /\s*\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\](?![(:])/g;
 
 /**
  * Plain text cut to `max` characters at a word, with "…". A teaser shortened again gives the

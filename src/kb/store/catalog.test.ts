@@ -35,7 +35,7 @@ describe('the catalog of sessions the site is built from', () => {
     expect(first.problems).toEqual([]);
     expect(first.parsed).toBe(3);
     expect(first.entries.map((e) => readSession(first, e).summary).sort()).toEqual(['Summary 1 [1].', 'Summary 2 [1].', 'Summary 3 [1].']);
-    expect(first.entries.map((e) => e.meta.teaser).sort()).toEqual(['Summary 1 [1].', 'Summary 2 [1].', 'Summary 3 [1].']);
+    expect(first.entries.map((e) => e.meta.teaser).sort()).toEqual(['Summary 1.', 'Summary 2.', 'Summary 3.']);
 
     await writeSession(content, session(4));
     const second = await loadCatalog(content);
@@ -87,7 +87,7 @@ describe('the catalog of sessions the site is built from', () => {
     await writeSession(content, session(1, { answer: { text: 'Net import reliance was about 80% in 2024 [1].', figures: [] } }));
     await writeSession(content, session(2));
     const metas = (await loadCatalog(content)).entries.map((e) => e.meta.teaser).sort();
-    expect(metas).toEqual(['Net import reliance was about 80% in 2024 [1].', 'Summary 2 [1].']);
+    expect(metas).toEqual(['Net import reliance was about 80% in 2024.', 'Summary 2.']);
   });
 
   it('forgets the cached sessions of files that are gone, and the caches of older versions', async () => {

@@ -65,7 +65,7 @@ export interface Catalog {
 }
 
 /** Bump when the cached form changes (schema, reader, meta), so old caches are ignored. */
-export const CACHE_VERSION = 5; // 3: teasers read through the markdown tree; 4: the answer leads the teaser; 5: figures and changes
+export const CACHE_VERSION = 6; // 3: teasers read through the markdown tree; 4: the answer leads the teaser; 5: figures and changes; 6: teasers without citation markers
 const cacheDir = (contentDir: string) => path.join(contentDir, '.cache', 'site');
 const indexFile = (contentDir: string) => path.join(cacheDir(contentDir), `index-v${CACHE_VERSION}.bin`);
 const sessionsDir = (contentDir: string) => path.join(cacheDir(contentDir), `sessions-v${CACHE_VERSION}`);
