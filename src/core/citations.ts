@@ -45,6 +45,17 @@ export function checkCitations(text: string, resultCount: number): { text: strin
   return { text: cleaned.replace(/[ \t]+([.,;:!?])/g, '$1'), resolved, removed };
 }
 
+const CITATION_AND_SPACE = new RegExp(`\\s*${CITATION.source}`, 'g');
+
+/**
+ * `text` without its citation markers and the space before each: plain text shown away from the
+ * source cards they point at (teasers in lists, feeds, page descriptions). A bracketed number of
+ * four digits or more ("[2025]") is a year, not a citation, and stays.
+ */
+export function withoutCitations(text: string): string {
+  return text.replace(CITATION_AND_SPACE, (marker, inner: string) => (/\d{4}/.test(inner) ? marker : ''));
+}
+
 /** A piece of a text node: plain text, or one citation number that points at a result. */
 export type CitationPart = { text: string } | { text: string; n: number };
 

@@ -1,6 +1,7 @@
 // Plain-text digests of a session for list pages: no Astro, no I/O, so the catalog can keep them
 // for every session without holding the session itself.
 import type { Step } from './session.ts';
+import { withoutCitations } from './citations.ts';
 import { textBlocks } from './markdown-text.ts';
 
 export function countResults(steps: Step[]) {
@@ -30,14 +31,10 @@ export function teaser(markdown: string | undefined, max = 260): string {
   const bound = Math.max(PARSED, max * 16);
   const end = markdown.length > bound ? markdown.lastIndexOf('\n', bound) : -1;
   const blocks = textBlocks(end > 0 ? markdown.slice(0, end) : markdown.slice(0, bound));
-  const text = blocks.filter((b) => b.type === 'paragraph').map((b) => b.text.replace(CITATION_MARKER, '')).join(' ');
+  // "[3]" links to a source card on the briefing page; a teaser has no cards.
+  const text = blocks.filter((b) => b.type === 'paragraph').map((b) => withoutCitations(b.text)).join(' ');
   return shorten(text, max);
 }
-
-// "[3]", "[1, 4]", "[2–5]": on the briefing page they link to its source cards; in a teaser (a
-// list, a feed, a page description) there are no cards, so they are left out with the space
-// before them. Up to three digits, so a bracketed year stays.
-const CITATION_MARKER = /\s*\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\](?![(:])/g;
 
 /**
  * Plain text cut to `max` characters at a word, with "…". A teaser shortened again gives the
